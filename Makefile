@@ -13,7 +13,7 @@ setup: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
 demo: setup
-	$(BIN)/python -m demo
+	$(BIN)/python -m service.demo
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
