@@ -1,0 +1,230 @@
+"""The pairing model: who reviews which school, and which provider meets which request.
+
+Dates are left to `dating.py`. Every rule that does not need a date is here (team, lead,
+capacity, conflicts via the eligible pairs, reciprocity, budgets, support), plus the date
+rules that can be seen pairwise (two reviewers with no common free start date never share
+a team). The model is therefore a relaxation of the whole problem: its proven bound is a
+proven bound of the cycle, and when its optimum can be dated the plan is proven optimal.
+
+Costs are in pounds scaled by SCALE and rounded *down*, so every plan's model cost is at most
+its true cost and the model's bound stays a true lower bound.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from .instance import Instance
+
+SCALE = 10_000  # 1/100 of a penny
+
+
+def money(x: float) -> int:
+    return math.floor(x * SCALE + 1e-9)
+
+
+class PairingModel:
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        sc = inst.sc
+        c, w = sc.cycle, sc.cycle.weights
+        m = self.m = cp_model.CpModel()
+        self.x: dict[tuple[str, str], cp_model.IntVar] = {}
+        self.y: dict[str, cp_model.IntVar] = {}
+        self.u: dict[tuple[str, str], cp_model.IntVar] = {}
+        self.constant = 0  # scaled cost that no decision changes
+        terms: list[tuple[cp_model.IntVar, int]] = []
+
+        by_review: dict[str, list[str]] = defaultdict(list)
+        by_reviewer: dict[str, list[str]] = defaultdict(list)
+        for (rid, urn) in inst.pairs:
+            by_review[urn].append(rid)
+            by_reviewer[rid].append(urn)
+        self.by_review, self.by_reviewer = by_review, by_reviewer
+
+        for (rid, urn), p in inst.pairs.items():
+            v = m.new_bool_var(f"x[{rid},{urn}]")
+            self.x[(rid, urn)] = v
+            terms.append((v, money(p.cost)))
+
+        reviewers = sc.reviewer_by_id
+        for rv in inst.open_reviews:
+            urn = rv.school_urn
+            y = self.y[urn] = m.new_bool_var(f"y[{urn}]")
+            penalty = money(w.unstaffed * rv.priority)
+            self.constant += penalty
+            terms.append((y, -penalty))
+            size = sc.team_size_of(rv)
+            xs = [self.x[(rid, urn)] for rid in by_review[urn]]
+            leads = [self.x[(rid, urn)] for rid in by_review[urn] if reviewers[rid].lead_accredited]
+            if len(xs) < size or (c.lead_required and not leads):
+                m.add(y == 0)
+                continue
+            m.add(sum(xs) == size * y)  # rule 2: a whole team or none
+            for v in xs:
+                m.add_implication(v, y)  # x <= y: a tighter relaxation
+            if c.lead_required:
+                m.add(sum(leads) >= y)
+            self._no_common_day_cuts(urn, by_review[urn])
+
+        # Rule 3: capacity, less what fixed visits already use.
+        for rid, urns in by_reviewer.items():
+            cap = inst.capacity[rid]
+            if len(urns) > cap:
+                m.add(sum(self.x[(rid, u)] for u in urns) <= cap)
+
+        self._reciprocity()
+        self._budgets()
+        self._support(terms)
+        self._changes(terms)
+
+        self.terms = terms
+        m.minimize(sum(coef * v for v, coef in terms if coef) + self.constant)
+
+    # --- pieces -----------------------------------------------------------------------
+
+    def _no_common_day_cuts(self, urn: str, rids: list[str]):
+        """Two reviewers with no common free start date for this review never share its team."""
+        pairs = self.inst.pairs
+        full = self.inst.starts[urn]
+        half = bin(full).count("1") / 2
+        # Only reviewers free on at most half the dates can clash with anybody.
+        narrow = [r for r in rids if bin(pairs[(r, urn)].starts).count("1") <= half]
+        for a in narrow:
+            ma = pairs[(a, urn)].starts
+            for b in rids:
+                if b == a or (b in narrow and b < a):
+                    continue
+                if not ma & pairs[(b, urn)].starts:
+                    self.m.add_bool_or([self.x[(a, urn)].Not(), self.x[(b, urn)].Not()])
+
+    def _reciprocity(self):
+        inst = self.inst
+        if not inst.rules.reciprocity_applies():
+            return
+        sc = inst.sc
+        # visits[(A, B)]: the x's of reviewers from school A visiting school B.
+        visits: dict[tuple[str, str], list] = defaultdict(list)
+        for (rid, urn), v in self.x.items():
+            home = sc.reviewer_by_id[rid].school_urn
+            if home is not None:
+                visits[(home, urn)].append(v)
+        fixed_dirs = {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
+                      for urn, pv in inst.fixed.items() for m in pv.team
+                      if sc.reviewer_by_id[m.reviewer].school_urn}
+        for (a, b), xs in visits.items():
+            if (b, a) in fixed_dirs:
+                for v in xs:
+                    self.m.add(v == 0)
+                continue
+            back = visits.get((b, a))
+            if not back or a > b:
+                continue
+            if len(xs) * len(back) <= 4:
+                for v in xs:
+                    for w in back:
+                        self.m.add_bool_or([v.Not(), w.Not()])
+            else:
+                ab = self.m.new_bool_var(f"dir[{a},{b}]")
+                for v in xs:
+                    self.m.add_implication(v, ab)
+                for w in back:
+                    self.m.add_implication(w, ab.Not())
+
+    def _budgets(self):
+        inst, sc = self.inst, self.inst.sc
+        c = sc.cycle
+        vd = c.visit_days
+
+        def backfill(rid):
+            return round(sc.reviewer_by_id[rid].day_rate * vd * 100)  # pence, exact for money inputs
+
+        if c.backfill_budget is not None:
+            left = math.floor((c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
+            self.m.add(sum(backfill(rid) * v for (rid, _), v in self.x.items()) <= left)
+        for name, limit in c.cluster_budgets.items():
+            xs = [(rid, v) for (rid, _), v in self.x.items()
+                  if (home := inst.rules.home(sc.reviewer_by_id[rid])) is not None and home.cluster == name]
+            left = math.floor((limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
+            if xs:
+                self.m.add(sum(backfill(rid) * v for rid, v in xs) <= left)
+
+    def _support(self, terms):
+        inst, sc = self.inst, self.inst.sc
+        w = sc.cycle.weights
+        reqs = {q.id: q for q in sc.support_requests}
+        provs = {p.id: p for p in sc.providers}
+        by_req: dict[str, list] = defaultdict(list)
+        by_prov: dict[str, list] = defaultdict(list)
+        for (qid, pid), cost in inst.support_pairs.items():
+            v = self.m.new_bool_var(f"u[{qid},{pid}]")
+            self.u[(qid, pid)] = v
+            by_req[qid].append(v)
+            by_prov[pid].append((reqs[qid].days, v))
+            terms.append((v, money(cost)))
+        for q in sc.support_requests:
+            penalty = money(w.unmet_support * q.priority)
+            self.constant += penalty
+            if by_req[q.id]:
+                self.m.add(sum(by_req[q.id]) <= 1)
+                for v in by_req[q.id]:
+                    terms.append((v, -penalty))
+        for pid, items in by_prov.items():
+            if sum(d for d, _ in items) > provs[pid].capacity_days:
+                self.m.add(sum(d * v for d, v in items) <= provs[pid].capacity_days)
+        if sc.cycle.support_budget is not None and self.u:
+            self.m.add(sum(round(reqs[q].days * provs[p].day_rate * 100) * v
+                           for (q, p), v in self.u.items())
+                       <= math.floor(sc.cycle.support_budget * 100 + 1e-6))
+        if inst.rules.support_conflict_applies():
+            # No reviewer from a provider's school visits a school that provider supports.
+            fixed_dirs = {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
+                          for urn, pv in inst.fixed.items() for m in pv.team}
+            for (qid, pid), v in self.u.items():
+                home, target = provs[pid].school_urn, reqs[qid].school_urn
+                if (home, target) in fixed_dirs:
+                    self.m.add(v == 0)
+                    continue
+                for r in inst.rules.reviewers_of_school.get(home, []):
+                    xv = self.x.get((r.id, target))
+                    if xv is not None:
+                        self.m.add_bool_or([v.Not(), xv.Not()])
+
+    def _changes(self, terms):
+        """A previous (reviewer, school) pair not kept costs weights.change."""
+        inst, sc = self.inst, self.inst.sc
+        price = money(sc.cycle.weights.change)
+        for pv in sc.previous:
+            if pv.school_urn in inst.fixed:
+                continue  # kept by construction
+            for mbr in pv.team:
+                self.constant += price
+                v = self.x.get((mbr.reviewer, pv.school_urn))
+                if v is not None:
+                    terms.append((v, -price))
+
+    # --- hints and cuts ---------------------------------------------------------------
+
+    def hint(self, assignment: dict[str, list[str]], support: dict[str, str]):
+        self.m.clear_hints()
+        chosen = {(rid, urn) for urn, rids in assignment.items() for rid in rids}
+        for key, v in self.x.items():
+            self.m.add_hint(v, key in chosen)
+        for urn, y in self.y.items():
+            self.m.add_hint(y, urn in assignment)
+        for (qid, pid), v in self.u.items():
+            self.m.add_hint(v, support.get(qid) == pid)
+
+    def forbid_together(self, pairs: list[tuple[str, str]]):
+        """A no-good: these (reviewer, school) pairs are never all chosen together."""
+        self.m.add_bool_or([self.x[p].Not() for p in pairs])
+
+    def read(self, solver: cp_model.CpSolver) -> tuple[dict[str, list[str]], dict[str, str]]:
+        teams: dict[str, list[str]] = defaultdict(list)
+        for (rid, urn), v in self.x.items():
+            if solver.boolean_value(v):
+                teams[urn].append(rid)
+        support = {qid: pid for (qid, pid), v in self.u.items() if solver.boolean_value(v)}
+        return dict(teams), support

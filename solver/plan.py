@@ -1,0 +1,76 @@
+"""Plan v1: the marshmallow schema of the solver's answer (used to read plans back in)."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+STATUSES = ("OPTIMAL", "FEASIBLE", "INFEASIBLE")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class MemberSchema(_Strict):
+    reviewer = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("lead", "member")))
+
+
+class VisitSchema(_Strict):
+    school_urn = fields.String(required=True)
+    date = fields.Date(required=True)
+    days = fields.List(fields.Date(), required=True)
+    team = fields.List(fields.Nested(MemberSchema), required=True)
+
+
+class UnstaffedSchema(_Strict):
+    school_urn = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class MatchSchema(_Strict):
+    request = fields.String(required=True)
+    provider = fields.String(required=True)
+
+
+class UnmetSchema(_Strict):
+    request = fields.String(required=True)
+    school_urn = fields.String(load_default=None, allow_none=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class CostsSchema(_Strict):
+    backfill = fields.Float(required=True)
+    support = fields.Float(required=True)
+    mileage = fields.Float(required=True)
+    backfill_by_cluster = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+
+
+class ChangesSchema(_Strict):
+    dropped_pairs = fields.Integer(required=True)
+    date_changes = fields.Integer(required=True)
+
+
+class WarningSchema(_Strict):
+    school_urn = fields.String(load_default=None, allow_none=True)
+    message = fields.String(required=True)
+
+
+class PlanSchema(Schema):
+    """A plan v1. Unknown top-level keys are tolerated (a later plan may add some)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(required=True, validate=validate.Equal(1))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    objective = fields.Float(required=True, allow_none=True)
+    bound = fields.Float(required=True, allow_none=True)
+    reviews = fields.List(fields.Nested(VisitSchema), required=True)
+    unstaffed = fields.List(fields.Nested(UnstaffedSchema), required=True)
+    support = fields.List(fields.Nested(MatchSchema), required=True)
+    unmet_support = fields.List(fields.Nested(UnmetSchema), required=True)
+    costs = fields.Nested(CostsSchema, required=True)
+    changes = fields.Nested(ChangesSchema, required=True)
+    warnings = fields.List(fields.Nested(WarningSchema), load_default=list)
+    solver = fields.Dict(load_default=dict)

@@ -1,0 +1,225 @@
+"""solve(scenario) -> plan: pair with CP-SAT, date the teams, repair, explain, price.
+
+1. `instance.build_instance`: fixed visits, start dates, eligible pairs (rules 1, 4, 5, 9).
+   Fixed visits that break the rules on their own make the cycle INFEASIBLE, said by whom.
+2. `model.PairingModel`: teams and support for least cost (rules 2, 3, 6, 7, 8), warm-started
+   from the previous plan. Its bound is a bound of the whole cycle.
+3. `dating.date_teams`: dates for those teams (rules 1, 4), fewest date changes. A team that
+   cannot be dated is ruled out in the pairing model and step 2 runs again while time lasts.
+4. The plan: teams with roles, dates, unstaffed reviews and unmet requests with reasons, and
+   the objective recomputed by `costs.plan_cost` — never taken from the model.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .costs import plan_cost
+from .dating import components, date_teams
+from .instance import Instance, build_instance
+from .model import SCALE, PairingModel
+from .reasons import unmet_reasons, unstaffed_reasons
+from .scenario import Scenario, load_scenario
+
+ProgressFn = Callable[[float | None, float | None, float], None]
+MAX_REPAIRS = 5
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, on_progress: ProgressFn | None, offset: float, started: float):
+        super().__init__()
+        self.on_progress, self.started = on_progress, started
+        self.best: float | None = None
+
+    def on_solution_callback(self):
+        self.best = self.objective_value / SCALE
+        if self.on_progress:
+            self.on_progress(self.best, self.best_objective_bound / SCALE,
+                             time.monotonic() - self.started)
+
+
+def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0,
+          on_progress: ProgressFn | None = None, stop: threading.Event | None = None,
+          log: bool = False) -> dict:
+    """Solve one cycle. Raises `scenario.ScenarioError` for bad input; never half-answers."""
+    started = time.monotonic()
+    sc = load_scenario(scenario)
+    inst = build_instance(sc)
+    if inst.infeasible:
+        return _infeasible_plan(inst, started, workers)
+
+    pm = PairingModel(inst)
+    pm.hint(*_previous_hint(inst, pm))
+    deadline = started + time_limit
+    bound: float | None = None
+    proven = False
+    teams: dict[str, list[str]] = {}
+    support: dict[str, str] = {}
+    dates: dict = {}
+    undated: list[str] = []
+    for attempt in range(MAX_REPAIRS + 1):
+        left = deadline - time.monotonic()
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        # Keep a slice of the time for dating and writing the plan.
+        p.max_time_in_seconds = max(0.2, left * (0.85 if attempt == 0 else 0.5) - 0.2)
+        p.num_workers = max(1, workers)
+        p.random_seed = seed
+        p.log_search_progress = log
+        if workers <= 1:
+            p.interleave_search = False
+        cb = _Progress(on_progress, 0.0, started)
+        if on_progress:
+            solver.best_bound_callback = lambda b: on_progress(
+                cb.best, b / SCALE, time.monotonic() - started)
+        watcher = _watch(stop, solver)
+        status = solver.solve(pm.m, cb)
+        watcher.set()
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            teams, support = pm.read(solver)
+            # Every run's model is a relaxation of the cycle (the cuts are valid), so the
+            # best of their bounds is a bound.
+            new_bound = solver.best_objective_bound / SCALE
+            bound = new_bound if bound is None else max(bound, new_bound)
+            proven = status == cp_model.OPTIMAL
+        else:  # no solution at all in the time: everything unstaffed is always valid
+            teams, support, proven = {}, {}, False
+        dating_time = max(0.5, min(10.0, (deadline - time.monotonic()) * 0.5))
+        dates, undated = date_teams(inst, teams, time_limit=dating_time, workers=workers, seed=seed)
+        stopped = stop is not None and stop.is_set()
+        if not undated or stopped or time.monotonic() > deadline - 1.0 or attempt == MAX_REPAIRS:
+            break
+        # Rule out each clashing combination and pair again from the rest of the answer.
+        clash = set(undated)
+        for group in components(inst, teams):
+            if group & clash:
+                pm.forbid_together([(rid, urn) for urn in group for rid in teams[urn]])
+        keep = {urn: rids for urn, rids in teams.items() if urn not in clash}
+        pm.hint(keep, support)
+        proven = False
+
+    # A team that could not be dated is not a visit: its review is unstaffed.
+    for urn in undated:
+        teams.pop(urn, None)
+    plan = _write_plan(inst, teams, dates, support, set(undated), started, workers)
+    cost = plan["objective"]
+    if bound is not None:
+        bound = min(bound, cost)  # the model's bound, floored, never above a real plan's cost
+        bound = math.floor(bound * 100) / 100
+    plan["bound"] = bound
+    date_cost = plan["changes"]["date_changes"] * sc.cycle.weights.date_change
+    plan["status"] = "OPTIMAL" if proven and not undated and date_cost == 0 else "FEASIBLE"
+    return plan
+
+
+def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading.Event:
+    """Stop the CP-SAT search when `stop` is set; returns an event that ends the watch."""
+    done = threading.Event()
+    if stop is None:
+        return done
+
+    def run():
+        while not done.is_set():
+            if stop.wait(0.1):
+                solver.stop_search()
+                return
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
+
+
+def _previous_hint(inst: Instance, pm: PairingModel) -> tuple[dict, dict]:
+    """Start from the previous plan: its teams where they are still allowed."""
+    teams = {}
+    for pv in inst.sc.previous:
+        urn = pv.school_urn
+        if urn in inst.fixed or urn not in pm.y:
+            continue
+        rids = [m.reviewer for m in pv.team if (m.reviewer, urn) in pm.x]
+        if len(rids) == len(pv.team):
+            teams[urn] = rids
+    return teams, {}
+
+
+def _roles(inst: Instance, urn: str, rids: list[str]) -> list[dict]:
+    """Lead first: the previous lead when still on the team and accredited, else the accredited
+    member with the most specialisms in the review's focus (then by id, for determinism)."""
+    sc = inst.sc
+    if not sc.cycle.lead_required:
+        return [{"reviewer": rid, "role": "member"} for rid in sorted(rids)]
+    prev_lead = next((m.reviewer for pv in sc.previous if pv.school_urn == urn
+                      for m in pv.team if m.role == "lead"), None)
+    focus = set(next((rv.focus for rv in sc.reviews if rv.school_urn == urn), ()))
+    accredited = [rid for rid in rids if sc.reviewer_by_id[rid].lead_accredited]
+    if prev_lead in accredited:
+        lead = prev_lead
+    else:
+        lead = min(accredited, key=lambda rid: (-len(focus & set(sc.reviewer_by_id[rid].specialisms)), rid))
+    return [{"reviewer": lead, "role": "lead"}] + [
+        {"reviewer": rid, "role": "member"} for rid in sorted(rids) if rid != lead]
+
+
+def _write_plan(inst: Instance, teams, dates, support, undated: set[str], started: float,
+                workers: int) -> dict:
+    sc = inst.sc
+    visits = []
+    for urn, pv in inst.fixed.items():
+        visits.append({"school_urn": urn, "date": pv.date.isoformat(),
+                       "days": [d.isoformat() for d in inst.fixed_days[urn]],
+                       "team": [{"reviewer": m.reviewer, "role": m.role} for m in pv.team]})
+    for urn, rids in teams.items():
+        start = dates[urn]
+        visits.append({"school_urn": urn, "date": start.isoformat(),
+                       "days": [d.isoformat() for d in inst.cal.visit_days_if_valid(start)],
+                       "team": _roles(inst, urn, rids)})
+    visits.sort(key=lambda v: (v["date"], v["school_urn"]))
+    staffed = {v["school_urn"] for v in visits}
+    unstaffed = [{"school_urn": rv.school_urn,
+                  "reasons": unstaffed_reasons(inst, rv, teams, support, undated)}
+                 for rv in sc.reviews if rv.school_urn not in staffed]
+    met = [{"request": qid, "provider": support[qid]}
+           for qid in sorted(support)]
+    unmet = [{"request": q.id, "school_urn": q.school_urn, "reasons": unmet_reasons(inst, q, support)}
+             for q in sc.support_requests if q.id not in support]
+    plan = {
+        "version": 1, "status": "FEASIBLE", "objective": None, "bound": None,
+        "reviews": visits, "unstaffed": unstaffed, "support": met, "unmet_support": unmet,
+        "costs": {}, "changes": {},
+        "warnings": [{"school_urn": urn, "message": msg} for urn, msg in inst.warnings],
+        "solver": {},
+    }
+    cost = plan_cost(sc, plan)
+    plan["objective"] = round(cost.objective, 6)
+    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
+                     "mileage": round(cost.mileage, 2),
+                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
+    plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
+    plan["solver"] = {"wall_s": round(time.monotonic() - started, 3), "workers": workers}
+    return plan
+
+
+def _infeasible_plan(inst: Instance, started: float, workers: int) -> dict:
+    reasons = [msg for _, msg in inst.infeasible]
+    return {
+        "version": 1, "status": "INFEASIBLE", "objective": None, "bound": None,
+        "reviews": [],
+        "unstaffed": [{"school_urn": rv.school_urn,
+                       "reasons": ["the cycle is infeasible: " + "; ".join(reasons)]}
+                      for rv in inst.sc.reviews],
+        "support": [],
+        "unmet_support": [{"request": q.id, "school_urn": q.school_urn,
+                           "reasons": ["the cycle is infeasible"]} for q in inst.sc.support_requests],
+        "costs": {"backfill": 0.0, "support": 0.0, "mileage": 0.0,
+                  "backfill_by_cluster": {k: 0.0 for k in inst.sc.cycle.cluster_budgets}},
+        "changes": {"dropped_pairs": 0, "date_changes": 0},
+        "warnings": [{"school_urn": urn, "message": msg} for urn, msg in inst.infeasible]
+                    + [{"school_urn": urn, "message": msg} for urn, msg in inst.warnings],
+        "solver": {"wall_s": round(time.monotonic() - started, 3), "workers": workers},
+    }
+
+
+__all__ = ["solve", "Scenario"]
