@@ -26,7 +26,10 @@ def money(x: float) -> int:
 
 
 class PairingModel:
-    def __init__(self, inst: Instance):
+    """With `reviews=False`, only the support half: its optimum bounds the support costs of
+    any plan, which the full model then uses as a cut (see `support_floor`)."""
+
+    def __init__(self, inst: Instance, reviews: bool = True):
         self.inst = inst
         sc = inst.sc
         c, w = sc.cycle, sc.cycle.weights
@@ -36,6 +39,15 @@ class PairingModel:
         self.u: dict[tuple[str, str], cp_model.IntVar] = {}
         self.constant = 0  # scaled cost that no decision changes
         terms: list[tuple[cp_model.IntVar, int]] = []
+
+        self.support_terms: list[tuple[cp_model.IntVar, int]] = []
+        self.support_constant = 0
+        if not reviews:
+            self.by_review, self.by_reviewer = {}, {}
+            self._support(terms)
+            self.terms = terms
+            m.minimize(sum(coef * v for v, coef in terms if coef) + self.constant)
+            return
 
         by_review: dict[str, list[str]] = defaultdict(list)
         by_reviewer: dict[str, list[str]] = defaultdict(list)
@@ -163,14 +175,16 @@ class PairingModel:
             self.u[(qid, pid)] = v
             by_req[qid].append(v)
             by_prov[pid].append((reqs[qid].days, v))
-            terms.append((v, money(cost)))
+            self.support_terms.append((v, money(cost)))
         for q in sc.support_requests:
             penalty = money(w.unmet_support * q.priority)
-            self.constant += penalty
+            self.support_constant += penalty
             if by_req[q.id]:
                 self.m.add(sum(by_req[q.id]) <= 1)
                 for v in by_req[q.id]:
-                    terms.append((v, -penalty))
+                    self.support_terms.append((v, -penalty))
+        self.constant += self.support_constant
+        terms.extend(self.support_terms)
         for pid, items in by_prov.items():
             if sum(d for d, _ in items) > provs[pid].capacity_days:
                 self.m.add(sum(d * v for d, v in items) <= provs[pid].capacity_days)
@@ -204,6 +218,17 @@ class PairingModel:
                 v = self.x.get((mbr.reviewer, pv.school_urn))
                 if v is not None:
                     terms.append((v, -price))
+
+    def support_expr(self):
+        return sum(coef * v for v, coef in self.support_terms if coef) + self.support_constant
+
+    def support_floor(self, floor: int):
+        """Cut: the support half costs at least `floor`, a proven bound of the support half
+        on its own. Capacity is a knapsack whose LP relaxation meets requests in fractions,
+        and one request's worth of unmet penalty dwarfs every other cost; the cut gives the
+        relaxation the integer answer instead."""
+        if self.support_terms:
+            self.m.add(self.support_expr() >= floor)
 
     # --- hints and cuts ---------------------------------------------------------------
 

@@ -52,9 +52,13 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
     if inst.infeasible:
         return _infeasible_plan(inst, started, workers)
 
-    pm = PairingModel(inst)
-    pm.hint(*_previous_hint(inst, pm))
     deadline = started + time_limit
+    pm = PairingModel(inst)
+    hint_teams, hint_support = _previous_hint(inst, pm)
+    if sc.support_requests:
+        floor, hint_support = _support_floor(inst, min(2.0, 0.1 * time_limit), workers, seed)
+        pm.support_floor(floor)
+    pm.hint(hint_teams, hint_support)
     bound: float | None = None
     proven = False
     teams: dict[str, list[str]] = {}
@@ -114,6 +118,19 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
     date_cost = plan["changes"]["date_changes"] * sc.cycle.weights.date_change
     plan["status"] = "OPTIMAL" if proven and not undated and date_cost == 0 else "FEASIBLE"
     return plan
+
+
+def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -> tuple[int, dict]:
+    """The support half alone: a proven lower bound of its cost, and its best matching."""
+    sm = PairingModel(inst, reviews=False)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    status = solver.solve(sm.m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return math.ceil(solver.best_objective_bound - 1e-6), {}
+    return math.ceil(solver.best_objective_bound - 1e-6), sm.read(solver)[1]
 
 
 def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading.Event:
