@@ -1,0 +1,57 @@
+"""The scheduling service: a Flask app (`flask --app service ...`)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+
+# Alembic's scripts live beside the package, at the repository's root.
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides what `service.config` reads from the environment."""
+    from . import cli, config as config_module, errors, health
+    from .extensions import db, make_api, migrate
+    from .resources import register_blueprints
+
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(config or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    # One Api (and OpenAPI document) per app: tests build many apps in one process.
+    api = make_api(app)
+    register_blueprints(api)
+    _document_scenario(api)
+    errors.register(app)
+    health.register(app)
+    cli.register(app)
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets the in-process solve thread write progress while requests read;
+    # SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _document_scenario(api) -> None:
+    """Put the solver's scenario schema in the OpenAPI document (POST /cycles takes it)."""
+    try:
+        from solver.scenario import ScenarioSchema
+    except ImportError:  # the document still builds; the body is then described in words
+        api.spec.components.schema("Scenario", {"type": "object", "description": "scenario v1"})
+        return
+    api.spec.components.schema("Scenario", schema=ScenarioSchema)

@@ -1,0 +1,79 @@
+"""Bearer tokens and the two roles.
+
+401: no token or an unknown one. 403: the role may not use this endpoint at all.
+404: the thing exists but belongs to another LA or school (we answer as if it
+did not exist, so nothing about other schools leaks).
+"""
+
+import functools
+import hashlib
+import secrets
+
+from flask import g, request
+from flask_smorest import abort
+
+from .extensions import db
+from .models import Token, User, utcnow
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """Create a token for `user`; the plain token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(Token(user=user, token_hash=hash_token(token)))
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(
+        db.select(Token).where(Token.token_hash == hash_token(token), Token.revoked.is_(False))
+    )
+    return row.user if row else None
+
+
+def authenticate() -> User:
+    """Set `g.user` from the Authorization header, or answer 401."""
+    if getattr(g, "user", None) is not None:
+        return g.user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, message="missing bearer token",
+              headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    user = user_for_token(token.strip())
+    if user is None:
+        abort(401, message="invalid or revoked token",
+              headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
+    g.user = user
+    return user
+
+
+def current_user() -> User:
+    return authenticate()
+
+
+def require(*roles: str):
+    """Decorator: the caller must hold one of `roles` (403 otherwise).
+
+    Put it above the flask-smorest decorators so that authentication and the
+    role check come before any request parsing (401/403 before 422).
+    """
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            user = authenticate()
+            if roles and user.role not in roles:
+                abort(403, message=f"the {user.role} role may not use this endpoint")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def not_found(what: str = "resource"):
+    abort(404, message=f"{what} not found")

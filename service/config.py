@@ -1,0 +1,56 @@
+"""Configuration, read from the environment in this one place.
+
+Every setting has an embedded default so that `python -m service.demo` and
+`flask --app service ...` work on a fresh machine with nothing configured:
+SQLite in the instance folder, no Redis (solves run in a thread in-process).
+"""
+
+import os
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "service.sqlite3")
+    # Heroku-style and bare PostgreSQL URLs would pick psycopg2, which we do not ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ.get
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "REDIS_URL": env("REDIS_URL") or None,
+        "SECRET_KEY": env("SECRET_KEY", "dev-only-not-secret"),
+        # Solves: the RQ queue and the job named by its dotted path, so the
+        # service never imports the worker package (no import cycle).
+        "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),
+        "SOLVE_JOB": env("SOLVE_JOB", "worker.jobs.solve_cycle"),
+        "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
+        "SOLVE_MAX_TIME_LIMIT_S": float(env("SOLVE_MAX_TIME_LIMIT_S", "3600")),
+        "SOLVER_WORKERS": int(env("SOLVER_WORKERS", "2")),
+        # Seconds between two progress writes to the solve row.
+        "SOLVE_PROGRESS_INTERVAL_S": float(env("SOLVE_PROGRESS_INTERVAL_S", "1.0")),
+        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "School peer review scheduling",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": env(
+            "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+        ),
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                }
+            },
+            "security": [{"bearer": []}],
+        },
+    }

@@ -1,0 +1,305 @@
+"""The service's tables (flask-sqlalchemy 3.1, SQLAlchemy 2 declarative style).
+
+Schools, reviewers, conflicts, clusters and trusts belong to a local authority:
+they are the LA's pool, kept from one cycle to the next. A cycle holds what is
+particular to one round of reviews (window, rules, reviews, support, history).
+A plan version is immutable; publishing moves `Cycle.published_version_id`.
+Dates inside JSON columns are ISO strings, as in the scenario format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class LocalAuthority(db.Model):
+    __tablename__ = "local_authorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(8), unique=True)  # DfE LA code, e.g. "358"
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Cluster(db.Model):
+    __tablename__ = "clusters"
+    __table_args__ = (sa.UniqueConstraint("la_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Trust(db.Model):
+    __tablename__ = "trusts"
+    __table_args__ = (sa.UniqueConstraint("la_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(300))
+
+
+class School(db.Model):
+    __tablename__ = "schools"
+    # URNs are national, but each LA keeps its own copy of the schools it works
+    # with, so one LA's edits can never touch another's data.
+    __table_args__ = (sa.UniqueConstraint("la_id", "urn"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
+    )
+    urn: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str | None] = mapped_column(sa.String(300))
+    la_code: Mapped[str | None] = mapped_column(sa.String(8))
+    phase: Mapped[str | None] = mapped_column(sa.String(20))
+    cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clusters.id", ondelete="SET NULL"))
+    trust_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trusts.id", ondelete="SET NULL"))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    pupils: Mapped[int | None]
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    opened_on: Mapped[dt.date | None]
+    closed_dates: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    cluster: Mapped[Cluster | None] = relationship()
+    trust: Mapped[Trust | None] = relationship()
+
+
+class Reviewer(db.Model):
+    __tablename__ = "reviewers"
+    __table_args__ = (sa.UniqueConstraint("la_id", "ext_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
+    )
+    ext_id: Mapped[str] = mapped_column(sa.String(64))  # the scenario's reviewer id
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    school_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("schools.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(40), default="headteacher")
+    lead_accredited: Mapped[bool] = mapped_column(default=False)
+    # None means "the scenario default" (home school's phase, or every phase).
+    phases: Mapped[list | None] = mapped_column(sa.JSON)
+    specialisms: Mapped[list] = mapped_column(sa.JSON, default=list)
+    max_reviews: Mapped[int] = mapped_column(default=1)
+    day_rate: Mapped[float] = mapped_column(default=0.0)
+    unavailable: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    school: Mapped[School | None] = relationship()
+
+
+class Cycle(db.Model):
+    __tablename__ = "cycles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    window_start: Mapped[dt.date]
+    window_end: Mapped[dt.date]
+    excluded_dates: Mapped[list] = mapped_column(sa.JSON, default=list)
+    freeze_before: Mapped[dt.date | None]
+    team_size: Mapped[int] = mapped_column(default=3)
+    visit_days: Mapped[int] = mapped_column(default=1)
+    lead_required: Mapped[bool] = mapped_column(default=True)
+    backfill_budget: Mapped[float | None]
+    support_budget: Mapped[float | None]
+    cluster_budgets: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Only the keys given; the solver fills in the contract's defaults.
+    policy: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Partnership terms: visits may not move with less than this notice.
+    notice_days: Mapped[int] = mapped_column(default=7)
+    auto_publish: Mapped[bool] = mapped_column(default=False)
+    auto_publish_max_changes: Mapped[int] = mapped_column(default=0)
+    published_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plan_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    published_version: Mapped[PlanVersion | None] = relationship(
+        foreign_keys=[published_version_id], post_update=True
+    )
+
+
+class Review(db.Model):
+    """A school to be reviewed in a cycle (at most one per school)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "school_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    priority: Mapped[int] = mapped_column(default=1)
+    focus: Mapped[list] = mapped_column(sa.JSON, default=list)
+    team_size: Mapped[int | None]
+    earliest: Mapped[dt.date | None]
+    latest: Mapped[dt.date | None]
+    # Lock state lives here, not in the immutable plan: a locked review keeps
+    # its published visit through every re-optimisation.
+    locked: Mapped[bool] = mapped_column(default=False)
+
+    school: Mapped[School] = relationship()
+
+
+class SupportProvider(db.Model):
+    __tablename__ = "support_providers"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "ext_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    ext_id: Mapped[str] = mapped_column(sa.String(64))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    capacity_days: Mapped[int] = mapped_column(default=0)
+    day_rate: Mapped[float] = mapped_column(default=0.0)
+    specialisms: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    school: Mapped[School] = relationship()
+
+
+class SupportRequest(db.Model):
+    __tablename__ = "support_requests"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "ext_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    ext_id: Mapped[str] = mapped_column(sa.String(64))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    days: Mapped[int] = mapped_column(default=1)
+    focus: Mapped[list] = mapped_column(sa.JSON, default=list)
+    priority: Mapped[int] = mapped_column(default=1)
+
+    school: Mapped[School] = relationship()
+
+
+class Conflict(db.Model):
+    """A reviewer (LA-wide) or a support provider (one cycle) who must not go to a school."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (
+        sa.CheckConstraint("(reviewer_id IS NULL) <> (provider_id IS NULL)", name="one_party"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviewers.id", ondelete="CASCADE"))
+    provider_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("support_providers.id", ondelete="CASCADE")
+    )
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    reviewer: Mapped[Reviewer | None] = relationship()
+    provider: Mapped[SupportProvider | None] = relationship()
+    school: Mapped[School] = relationship()
+
+
+class History(db.Model):
+    """A reviewer visited a school `cycles_ago` cycles before this one."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("reviewers.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    cycles_ago: Mapped[int] = mapped_column(default=1)
+
+    reviewer: Mapped[Reviewer] = relationship()
+    school: Mapped[School] = relationship()
+
+
+class PlanVersion(db.Model):
+    """An immutable plan (plan v1 JSON) for a cycle, numbered 1, 2, … per cycle."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    plan: Mapped[dict] = mapped_column(sa.JSON)
+    source: Mapped[str] = mapped_column(sa.String(20))  # solve | edit | import | nightly
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    solve_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship(foreign_keys=[cycle_id])
+
+
+SOLVE_STATES = ("queued", "running", "finished", "failed", "cancelled")
+ACTIVE_SOLVE_STATES = ("queued", "running")
+
+
+class Solve(db.Model):
+    """One solver run, durable across processes; its id is the RQ job id."""
+
+    __tablename__ = "solves"
+    __table_args__ = (
+        # One queued/running solve per cycle, enforced by the database itself
+        # so two simultaneous requests cannot both start one.
+        sa.Index(
+            "uq_solves_one_active_per_cycle",
+            "cycle_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=lambda: uuid.uuid4().hex)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="solve")  # solve | nightly
+    time_limit_s: Mapped[float] = mapped_column(default=30.0)
+    # Where it runs: "rq" or "thread:<host>:<pid>" (lets us spot a dead in-process run).
+    runner: Mapped[str | None] = mapped_column(sa.String(200))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    objective: Mapped[float | None]
+    bound: Mapped[float | None]
+    elapsed_s: Mapped[float | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    plan_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plan_versions.id", ondelete="SET NULL")
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    cycle: Mapped[Cycle] = relationship()
+    plan_version: Mapped[PlanVersion | None] = relationship(foreign_keys=[plan_version_id])
+
+
+ROLES = ("la_admin", "headteacher")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    la: Mapped[LocalAuthority] = relationship()
+    school: Mapped[School | None] = relationship()
+
+
+class Token(db.Model):
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the token: tokens are 256 random bits, so a fast hash is
+    # enough (no dictionary to guess from) and lookup stays one indexed query.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,212 @@
+"""Plan versions: storing, publishing, comparing, locking and editing by hand.
+
+A version is never changed once written; every edit makes a new one, and
+publishing only moves the cycle's pointer. These functions add to the current
+session and leave the commit to the caller (one request, one transaction).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from .errors import Conflict as ConflictError
+from .errors import InvalidInput, NotFound
+from .extensions import db
+from .models import Cycle, PlanVersion, Review, School
+
+
+def versions(cycle: Cycle) -> list[PlanVersion]:
+    return list(db.session.scalars(
+        db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id).order_by(PlanVersion.number)
+    ))
+
+
+def get_version(cycle: Cycle, number: int | None = None) -> PlanVersion:
+    """Version `number`, or the latest; NotFound when there is none."""
+    query = db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id)
+    if number is None:
+        query = query.order_by(PlanVersion.number.desc()).limit(1)
+    else:
+        query = query.where(PlanVersion.number == number)
+    version = db.session.scalar(query)
+    if version is None:
+        raise NotFound("no plan yet for this cycle" if number is None else f"no plan version {number}")
+    return version
+
+
+def store_version(cycle: Cycle, plan: dict, *, source: str, note: str | None = None,
+                  solve_id: str | None = None) -> PlanVersion:
+    """Add plan `plan` as the cycle's next version number."""
+    last = db.session.scalar(
+        db.select(db.func.max(PlanVersion.number)).where(PlanVersion.cycle_id == cycle.id)
+    ) or 0
+    version = PlanVersion(cycle_id=cycle.id, number=last + 1, plan=plan, source=source, note=note,
+                          solve_id=solve_id)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def publish(cycle: Cycle, version: PlanVersion) -> None:
+    if version.cycle_id != cycle.id:
+        raise InvalidInput("that version belongs to another cycle", {"version": ["not of this cycle"]})
+    cycle.published_version_id = version.id
+    cycle.published_version = version
+
+
+# --------------------------------------------------------------------------- hand-made plans
+
+
+def recost(scenario: dict, plan: dict) -> dict:
+    """Fill a hand-made plan's `days`, objective, costs and changes the solver's way.
+
+    The solver's calendar and cost formula are the only definitions of these, so
+    a plan the service writes is checked by the same rules as one the solver writes.
+    """
+    from solver import load_scenario
+    from solver.calendar import Calendar
+    from solver.costs import plan_cost
+
+    sc = load_scenario(scenario)
+    cal = Calendar(sc)
+    for visit in plan["reviews"]:
+        visit["days"] = [d.isoformat() for d in cal.occupied(dt.date.fromisoformat(visit["date"]))]
+    cost = plan_cost(sc, plan)
+    plan["objective"] = round(cost.objective, 2)
+    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
+                     "mileage": round(cost.mileage, 2),
+                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
+    plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
+    return plan
+
+
+def plan_from_previous(scenario: dict) -> dict:
+    """A plan v1 holding exactly the scenario's `previous` visits (for an imported cycle)."""
+    staffed = {v["school_urn"] for v in scenario["previous"]}
+    plan = {
+        "version": 1,
+        "status": "FEASIBLE",
+        "objective": None,
+        "bound": None,
+        "reviews": [{"school_urn": v["school_urn"], "date": v["date"], "days": [],
+                     "team": [{"reviewer": m["reviewer"], "role": m["role"]} for m in v["team"]]}
+                    for v in scenario["previous"]],
+        "unstaffed": [{"school_urn": r["school_urn"], "reasons": ["not staffed in the imported plan"]}
+                      for r in scenario.get("reviews", []) if r["school_urn"] not in staffed],
+        "support": [],
+        "unmet_support": [{"request": q["id"], "school_urn": q["school_urn"],
+                           "reasons": ["not met in the imported plan"]}
+                          for q in (scenario.get("support") or {}).get("requests", [])],
+        "warnings": [],
+        "solver": {},
+    }
+    return recost(scenario, plan)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def _visits(plan: dict | None) -> dict[str, dict]:
+    return {v["school_urn"]: v for v in (plan or {}).get("reviews", [])}
+
+
+def diff(before: dict | None, after: dict) -> dict:
+    """What changes from plan `before` to plan `after`, visit by visit.
+
+    Each change names the school, what happened (`added`, `removed`, `changed`),
+    the dates before and after, and who joined or left the team. Causes (why a
+    change happened) are for the nightly job to attach.
+    """
+    old, new = _visits(before), _visits(after)
+    changes = []
+    for urn in sorted(set(old) | set(new)):
+        a, b = old.get(urn), new.get(urn)
+        if a and b and a["date"] == b["date"] and a["team"] == b["team"]:
+            continue
+        old_team = {m["reviewer"]: m["role"] for m in (a or {}).get("team", [])}
+        new_team = {m["reviewer"]: m["role"] for m in (b or {}).get("team", [])}
+        changes.append({
+            "school_urn": urn,
+            "change": "added" if a is None else "removed" if b is None else "changed",
+            "date_before": a["date"] if a else None,
+            "date_after": b["date"] if b else None,
+            "joined": sorted(set(new_team) - set(old_team)),
+            "left": sorted(set(old_team) - set(new_team)),
+            "role_changed": sorted(r for r in set(old_team) & set(new_team) if old_team[r] != new_team[r]),
+        })
+    old_support = {s["request"]: s["provider"] for s in (before or {}).get("support", [])}
+    new_support = {s["request"]: s["provider"] for s in after.get("support", [])}
+    support = [
+        {"request": r, "provider_before": old_support.get(r), "provider_after": new_support.get(r)}
+        for r in sorted(set(old_support) | set(new_support)) if old_support.get(r) != new_support.get(r)
+    ]
+    return {
+        "changes": changes,
+        "support_changes": support,
+        "counts": {
+            "added": sum(c["change"] == "added" for c in changes),
+            "removed": sum(c["change"] == "removed" for c in changes),
+            "moved": sum(c["change"] == "changed" and c["date_before"] != c["date_after"] for c in changes),
+            "team_changed": sum(bool(c["joined"] or c["left"] or c["role_changed"]) for c in changes),
+            "support_changed": len(support),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- locks and edits
+
+
+def review_for(cycle: Cycle, urn: str) -> Review:
+    review = db.session.scalar(
+        db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id, School.urn == urn)
+    )
+    if review is None:
+        raise NotFound(f"school {urn} is not reviewed in this cycle")
+    return review
+
+
+def set_lock(cycle: Cycle, urn: str, locked: bool) -> Review:
+    """Lock (or unlock) the published visit to school `urn`."""
+    review = review_for(cycle, urn)
+    if locked:
+        published = cycle.published_version.plan if cycle.published_version else None
+        if urn not in _visits(published):
+            raise ConflictError(f"school {urn} has no published visit to lock; publish a plan that staffs it first")
+    review.locked = locked
+    return review
+
+
+def edit_visit(cycle: Cycle, urn: str, *, date: str | None, team: list[dict] | None,
+               base: PlanVersion | None = None, note: str | None = None) -> PlanVersion:
+    """A new version where the visit to `urn` has this date and team (or none).
+
+    The result is checked against every hard rule with the solver's own checker;
+    a broken rule is refused with 422 and the rule's message.
+    """
+    from solver.check import check
+
+    from .scenario import build_scenario
+
+    review_for(cycle, urn)
+    base = base or get_version(cycle)
+    plan = copy.deepcopy(base.plan)
+    plan["reviews"] = [v for v in plan.get("reviews", []) if v["school_urn"] != urn]
+    plan["unstaffed"] = [u for u in plan.get("unstaffed", []) if u["school_urn"] != urn]
+    if date and team:
+        plan["reviews"].append({"school_urn": urn, "date": date, "days": [],
+                                "team": [{"reviewer": m["reviewer"], "role": m["role"]} for m in team]})
+        plan["reviews"].sort(key=lambda v: (v["date"], v["school_urn"]))
+    else:
+        plan["unstaffed"].append({"school_urn": urn, "reasons": ["left unstaffed by hand"]})
+        plan["unstaffed"].sort(key=lambda u: u["school_urn"])
+    plan["status"] = "FEASIBLE"
+    plan["bound"] = None
+    plan["solver"] = {"edited_by_hand": True}
+    scenario = build_scenario(cycle)
+    recost(scenario, plan)
+    problems = check(scenario, plan)
+    if problems:
+        raise InvalidInput(f"the edited plan breaks {len(problems)} hard rule(s): {problems[0]}",
+                           {f"visits.{urn}": list(problems)})
+    return store_version(cycle, plan, source="edit", note=note or f"visit to {urn} edited by hand")

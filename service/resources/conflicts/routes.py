@@ -1,0 +1,88 @@
+"""Declared conflicts: who must not go where (a headteacher declares for their own reviewers)."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ...auth import current_user, not_found, require
+from ...extensions import db
+from ...models import Conflict, Cycle, Reviewer, School, SupportProvider
+from .schemas import ConflictOutSchema, ConflictSchema
+
+blp = Blueprint("conflicts", __name__, url_prefix="/api/v1/conflicts",
+                description="Conflicts of interest (a headteacher: those of my school's reviewers).")
+
+
+def visible():
+    user = current_user()
+    query = db.select(Conflict).where(Conflict.la_id == user.la_id)
+    if user.role == "headteacher":
+        query = query.join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(
+            Reviewer.school_id == user.school_id)
+    return query.order_by(Conflict.id)
+
+
+@blp.route("")
+class Conflicts(MethodView):
+    @require("la_admin", "headteacher")
+    @blp.response(200, ConflictOutSchema(many=True))
+    def get(self):
+        """List conflicts"""
+        return db.session.scalars(visible()).all()
+
+    @require("la_admin", "headteacher")
+    @blp.arguments(ConflictSchema)
+    @blp.response(201, ConflictOutSchema)
+    def post(self, data):
+        """Declare a conflict"""
+        user = current_user()
+        errors = {}
+        school = db.session.scalar(
+            db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"]))
+        if school is None:
+            errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
+        conflict = Conflict(la_id=user.la_id, reason=data.get("reason"))
+        if data.get("reviewer"):
+            query = db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == data["reviewer"])
+            if user.role == "headteacher":  # only for their own school's reviewers
+                query = query.where(Reviewer.school_id == user.school_id)
+            conflict.reviewer = db.session.scalar(query)
+            if conflict.reviewer is None:
+                errors["reviewer"] = [f"unknown reviewer '{data['reviewer']}'"]
+        else:
+            if user.role != "la_admin":
+                abort(403, message="only the LA team declares provider conflicts")
+            conflict.provider = db.session.scalar(
+                db.select(SupportProvider).join(Cycle, SupportProvider.cycle_id == Cycle.id)
+                .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"],
+                       SupportProvider.ext_id == data["provider"]))
+            if conflict.provider is None:
+                errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
+        if errors:
+            abort(422, message="the conflict names unknown parties", errors=errors)
+        conflict.school = school
+        db.session.add(conflict)
+        db.session.commit()
+        return conflict
+
+
+@blp.route("/<int:conflict_id>")
+class ConflictById(MethodView):
+    @require("la_admin", "headteacher")
+    @blp.response(200, ConflictOutSchema)
+    def get(self, conflict_id):
+        """Read a conflict"""
+        return self._own(conflict_id)
+
+    @require("la_admin", "headteacher")
+    @blp.response(204)
+    def delete(self, conflict_id):
+        """Withdraw a conflict"""
+        db.session.delete(self._own(conflict_id))
+        db.session.commit()
+
+    @staticmethod
+    def _own(conflict_id):
+        conflict = db.session.scalar(visible().where(Conflict.id == conflict_id))
+        if conflict is None:
+            not_found("conflict")
+        return conflict

@@ -1,0 +1,92 @@
+"""Cycles: created from a whole scenario, read back as one."""
+
+from flask import request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...auth import current_user, require
+from ...errors import InvalidInput
+from ...extensions import db
+from ...models import Cycle, LocalAuthority
+from ...scenario import build_scenario, create_cycle, validate
+from ..scope import own_cycle
+from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
+
+blp = Blueprint("cycles", __name__, url_prefix="/api/v1", description="Review cycles (LA admins only).")
+
+SCENARIO_BODY = {
+    "description": "A whole scenario (contract v1): schools and reviewers are upserted by URN / id.",
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}},
+}
+
+
+@blp.route("/cycles")
+class Cycles(MethodView):
+    @require("la_admin")
+    @blp.response(200, CycleSchema(many=True))
+    def get(self):
+        """List the cycles of my local authority"""
+        return db.session.scalars(
+            db.select(Cycle).where(Cycle.la_id == current_user().la_id).order_by(Cycle.id)
+        ).all()
+
+    @require("la_admin")
+    @blp.doc(requestBody=SCENARIO_BODY)
+    @blp.response(201, CreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(422, description="The scenario is invalid: every problem, keyed by its JSON path")
+    def post(self):
+        """Create a cycle from a whole scenario"""
+        data = request.get_json(silent=True)
+        if data is None:
+            raise InvalidInput("the body must be JSON", {"_schema": ["expected a JSON scenario object"]})
+        la = db.session.get(LocalAuthority, current_user().la_id)
+        cycle = create_cycle(la, data)
+        db.session.commit()
+        return {"id": cycle.id}, 201, {"Location": url_for("cycles.CycleById", cycle_id=cycle.id)}
+
+
+@blp.route("/cycles/<int:cycle_id>")
+class CycleById(MethodView):
+    @require("la_admin")
+    @blp.response(200, CycleSchema)
+    def get(self, cycle_id):
+        """Read a cycle"""
+        return own_cycle(cycle_id)
+
+    @require("la_admin")
+    @blp.arguments(CycleUpdateSchema)
+    @blp.response(200, CycleSchema)
+    def patch(self, changes, cycle_id):
+        """Change a cycle's settings (checked as a whole scenario)"""
+        cycle = own_cycle(cycle_id)
+        window = changes.pop("window", None)
+        if window:
+            cycle.window_start, cycle.window_end = window["start"], window["end"]
+        if "excluded_dates" in changes:
+            changes["excluded_dates"] = sorted({d.isoformat() for d in changes["excluded_dates"]})
+        for key, value in changes.items():
+            setattr(cycle, key, value)
+        db.session.flush()
+        validate(build_scenario(cycle))
+        db.session.commit()
+        return cycle
+
+    @require("la_admin")
+    @blp.response(204)
+    def delete(self, cycle_id):
+        """Delete a cycle, its reviews, solves and plan versions"""
+        cycle = own_cycle(cycle_id)
+        cycle.published_version_id = None
+        db.session.flush()
+        db.session.delete(cycle)
+        db.session.commit()
+
+
+@blp.route("/cycles/<int:cycle_id>/scenario")
+class CycleScenario(MethodView):
+    @require("la_admin")
+    @blp.response(200, description="The cycle as a scenario (v1), with the published plan as `previous`")
+    def get(self, cycle_id):
+        """The cycle as a scenario (v1)"""
+        return build_scenario(own_cycle(cycle_id))

@@ -1,0 +1,18 @@
+"""Field types shared by the resources' schemas (the scenario contract's vocabulary)."""
+
+from marshmallow import fields, validate
+
+PHASES = ["nursery", "primary", "middle", "secondary", "all-through", "special", "pru", "16-plus"]
+
+
+def Tag(**kw):
+    """A lower-case tag (focus areas and specialisms are compared exactly)."""
+    return fields.Str(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_\-]*$", error="must be a lower-case tag"), **kw)
+
+
+def Dates(**kw):
+    return fields.List(fields.Date(), **kw)
+
+
+def Money(**kw):
+    return fields.Float(validate=validate.Range(min=0), **kw)

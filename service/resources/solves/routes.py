@@ -1,0 +1,60 @@
+"""Solves: start one for a cycle, watch it, cancel it."""
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...auth import current_user, not_found, require
+from ...extensions import db
+from ...models import Solve
+from ...solves import cancel_solve, start_solve
+from ..scope import own_cycle
+from .schemas import SolveSchema, StartSolveSchema
+
+blp = Blueprint("solves", __name__, url_prefix="/api/v1", description="Solver runs (LA admins only).")
+
+
+def own_solve(solve_id: str) -> Solve:
+    solve = db.session.get(Solve, solve_id)
+    if solve is None or solve.cycle.la_id != current_user().la_id:
+        not_found("solve")
+    return solve
+
+
+@blp.route("/cycles/<int:cycle_id>/solves")
+class CycleSolves(MethodView):
+    @require("la_admin")
+    @blp.response(200, SolveSchema(many=True))
+    def get(self, cycle_id):
+        """List a cycle's solves, newest first"""
+        cycle = own_cycle(cycle_id)
+        return db.session.scalars(
+            db.select(Solve).where(Solve.cycle_id == cycle.id).order_by(Solve.created_at.desc())
+        ).all()
+
+    @require("la_admin")
+    @blp.arguments(StartSolveSchema, required=False)
+    @blp.response(202, SolveSchema, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(409, description="A solve is already queued or running; `solve_id` names it")
+    def post(self, body, cycle_id):
+        """Start a solve (one per cycle at a time)"""
+        cycle = own_cycle(cycle_id)
+        limit = (body or {}).get("time_limit_s") or current_app.config["SOLVE_DEFAULT_TIME_LIMIT_S"]
+        solve = start_solve(cycle, time_limit_s=limit, user=current_user())
+        return solve, 202, {"Location": url_for("solves.SolveById", solve_id=solve.id)}
+
+
+@blp.route("/solves/<solve_id>")
+class SolveById(MethodView):
+    @require("la_admin")
+    @blp.response(200, SolveSchema)
+    def get(self, solve_id):
+        """State and progress of a solve"""
+        return own_solve(solve_id)
+
+    @require("la_admin")
+    @blp.response(202, SolveSchema)
+    @blp.alt_response(409, description="The solve has already ended")
+    def delete(self, solve_id):
+        """Cancel a solve; a running one stops and keeps its best plan so far"""
+        return cancel_solve(own_solve(solve_id))

@@ -1,0 +1,288 @@
+"""Solve runs: starting, dispatching, progress, cancelling, finishing.
+
+The solve row is the contract between the web process and whatever runs the
+job: RQ when `REDIS_URL` is set, else a thread in this process. Either way the
+job is named by its dotted path (config `SOLVE_JOB`) and calls back into the
+functions below, so both runners go through the same states:
+queued -> running -> finished | failed | cancelled.
+
+Cancelling sets a flag on the row that the running job polls (and, in-process,
+an Event directly). RQ's own stop-job command would SIGKILL the work horse and
+lose the best plan found so far, which the API promises to keep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.utils import import_string
+
+from .errors import Conflict as ConflictError
+from .errors import DomainError
+from .extensions import db
+from .models import ACTIVE_SOLVE_STATES, Cycle, Solve, utcnow
+
+log = logging.getLogger(__name__)
+
+# Stop events of the solves running in this process, by solve id.
+_STOP_EVENTS: dict[str, threading.Event] = {}
+_LIVE_THREADS: set[str] = set()
+
+
+def this_process() -> str:
+    return f"thread:{socket.gethostname()}:{os.getpid()}"
+
+
+def active_solve(cycle: Cycle) -> Solve | None:
+    return db.session.scalar(
+        db.select(Solve).where(Solve.cycle_id == cycle.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
+    )
+
+
+def _reap_dead(solve: Solve) -> bool:
+    """Mark failed an in-process solve whose process (or thread) is gone; True if so.
+
+    Without Redis nobody else would notice: a demo stopped mid-solve would
+    otherwise block its cycle's next solve forever.
+    """
+    if not (solve.runner or "").startswith("thread:"):
+        return False
+    _, host, pid = solve.runner.split(":", 2)
+    if host != socket.gethostname():
+        return False
+    pid = int(pid)
+    if pid == os.getpid():
+        alive = solve.id in _LIVE_THREADS
+    else:
+        try:
+            os.kill(pid, 0)
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+    if alive:
+        return False
+    solve.status, solve.finished_at = "failed", utcnow()
+    solve.error = "the process running this solve stopped before it finished"
+    db.session.commit()
+    return True
+
+
+def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "solve") -> Solve:
+    """Create a queued solve for `cycle` and hand it to the runner (409 if one is active)."""
+    active = active_solve(cycle)
+    if active and not _reap_dead(active):
+        raise _busy(active)
+    redis_url = current_app.config.get("REDIS_URL")
+    solve = Solve(cycle_id=cycle.id, time_limit_s=time_limit_s, kind=kind,
+                  runner="rq" if redis_url else this_process(),
+                  requested_by_id=user.id if user is not None else None)
+    db.session.add(solve)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Another request won the race for this cycle (unique partial index).
+        db.session.rollback()
+        raise _busy(active_solve(cycle)) from None
+    # Load the row as queued now: the answer says "queued" even if the runner
+    # has moved it on by the time the response is written.
+    db.session.refresh(solve)
+    if redis_url:
+        _enqueue(solve)
+    else:
+        _start_thread(solve.id)
+    return solve
+
+
+def _busy(active: Solve | None) -> ConflictError:
+    sid = active.id if active else None
+    return ConflictError("a solve is already queued or running for this cycle",
+                         {"solve_id": [f"{sid} is {active.status if active else 'active'}"]}, solve_id=sid)
+
+
+def redis_connection():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def solve_queue():
+    from rq import Queue
+
+    return Queue(current_app.config["SOLVE_QUEUE"], connection=redis_connection())
+
+
+def _enqueue(solve: Solve) -> None:
+    try:
+        solve_queue().enqueue(
+            current_app.config["SOLVE_JOB"], solve.id, job_id=solve.id,
+            # Well above the solver's own limit: the solver stops itself; this
+            # only catches a job that hangs.
+            job_timeout=int(solve.time_limit_s * 2 + 120),
+            result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
+            description=f"solve cycle {solve.cycle_id}",
+        )
+    except Exception as exc:  # Redis down: do not leave a queued row nobody will run
+        solve.status, solve.finished_at = "failed", utcnow()
+        solve.error = f"could not enqueue the job: {exc}"
+        db.session.commit()
+        raise DomainError("the job queue is not available", code=503) from exc
+
+
+def _start_thread(solve_id: str) -> None:
+    app = current_app._get_current_object()
+    job = import_string(app.config["SOLVE_JOB"])
+    _LIVE_THREADS.add(solve_id)
+
+    def run():
+        try:
+            with app.app_context():
+                job(solve_id)
+        except Exception:
+            log.exception("in-process solve %s failed", solve_id)
+        finally:
+            _LIVE_THREADS.discard(solve_id)
+
+    threading.Thread(target=run, name=f"solve-{solve_id}", daemon=True).start()
+
+
+def cancel_solve(solve: Solve) -> Solve:
+    """Cancel: a queued solve ends now; a running one is asked to stop and keep its best plan."""
+    if solve.status not in ACTIVE_SOLVE_STATES:
+        raise ConflictError(f"the solve is already {solve.status}")
+    queued = db.session.execute(
+        sa.update(Solve).where(Solve.id == solve.id, Solve.status == "queued")
+        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
+    ).rowcount
+    if not queued:
+        solve.cancel_requested = True
+    db.session.commit()
+    db.session.refresh(solve)
+    if queued and solve.runner == "rq":
+        with contextlib.suppress(Exception):
+            from rq.job import Job
+
+            Job.fetch(solve.id, connection=redis_connection()).cancel()
+    event = _STOP_EVENTS.get(solve.id)
+    if event is not None:
+        event.set()
+    return solve
+
+
+# --------------------------------------------------------------------------- job side
+
+
+def begin(solve_id: str) -> Solve | None:
+    """queued -> running, atomically; None when the solve was cancelled or taken already."""
+    started = db.session.execute(
+        sa.update(Solve).where(Solve.id == solve_id, Solve.status == "queued")
+        .values(status="running", started_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return db.session.get(Solve, solve_id) if started else None
+
+
+class ProgressReporter:
+    """The solver's `on_progress`: writes to the solve row (throttled) and the RQ job's meta.
+
+    It may be called from the solver's own threads, so it writes through the
+    engine captured here rather than the request-scoped session.
+    """
+
+    def __init__(self, solve_id: str, job=None):
+        self.solve_id = solve_id
+        self.engine = db.engine
+        self.job = job
+        self.interval = current_app.config["SOLVE_PROGRESS_INTERVAL_S"]
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, objective=None, bound=None, elapsed_s=None):
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.interval:
+                return
+            self._last = now
+        values = {"objective": objective, "bound": bound, "elapsed_s": elapsed_s}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.update(Solve).where(Solve.id == self.solve_id).values(**values))
+            if self.job is not None:
+                self.job.meta["progress"] = values
+                self.job.save_meta()
+        except Exception:  # progress is best effort; never break the solve for it
+            log.warning("could not record progress of solve %s", self.solve_id, exc_info=True)
+
+
+@contextlib.contextmanager
+def cancel_watch(solve_id: str, stop: threading.Event, poll_s: float = 0.25):
+    """While inside, `stop` is set as soon as someone asks to cancel this solve."""
+    engine = db.engine
+    _STOP_EVENTS[solve_id] = stop
+    done = threading.Event()
+
+    def poll():
+        while not done.wait(poll_s):
+            try:
+                with engine.connect() as conn:
+                    if conn.scalar(sa.select(Solve.cancel_requested).where(Solve.id == solve_id)):
+                        stop.set()
+                        return
+            except Exception:
+                log.warning("could not poll the cancel flag of solve %s", solve_id, exc_info=True)
+
+    watcher = threading.Thread(target=poll, name=f"cancel-watch-{solve_id}", daemon=True)
+    watcher.start()
+    try:
+        yield stop
+    finally:
+        done.set()
+        _STOP_EVENTS.pop(solve_id, None)
+
+
+def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
+    """Store `plan` as the cycle's next version and close the solve, in one transaction."""
+    from .plans import store_version
+
+    solve = db.session.get(Solve, solve_id)
+    cancelled = solve.cancel_requested
+    version = store_version(
+        solve.cycle, plan, source="nightly" if solve.kind == "nightly" else "solve", solve_id=solve.id,
+        note="best plan found before the solve was cancelled" if cancelled else None,
+    )
+    solve.plan_version_id = version.id
+    solve.status = "cancelled" if cancelled else "finished"
+    solve.finished_at = utcnow()
+    solve.objective = plan.get("objective")
+    solve.bound = plan.get("bound")
+    if elapsed_s is not None:
+        solve.elapsed_s = elapsed_s
+    db.session.commit()
+    return version
+
+
+def fail(solve_id: str, error: BaseException | str) -> None:
+    """Mark the solve failed with a readable error (nothing else is written)."""
+    db.session.rollback()
+    if isinstance(error, BaseException):
+        lines = getattr(error, "errors", None)
+        message = f"{type(error).__name__}: {error}"
+        if isinstance(lines, list) and lines:
+            message += "\n" + "\n".join(map(str, lines))
+        log.error("solve %s failed\n%s", solve_id, "".join(traceback.format_exception(error)))
+    else:
+        message = error
+    db.session.execute(
+        sa.update(Solve).where(Solve.id == solve_id)
+        .values(status="failed", error=message[:10000], finished_at=utcnow())
+    )
+    db.session.commit()

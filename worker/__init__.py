@@ -1,0 +1,1 @@
+"""RQ jobs over the service's data layer and the solver (see issue 4 for the rest)."""
