@@ -253,7 +253,8 @@ def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
     """Store `plan` as the cycle's next version and close the solve, in one transaction."""
     from .plans import store_version
 
-    solve = db.session.get(Solve, solve_id)
+    # Re-read: the cancel flag was set by another request after this job loaded the row.
+    solve = db.session.get(Solve, solve_id, populate_existing=True)
     cancelled = solve.cancel_requested
     version = store_version(
         solve.cycle, plan, source="nightly" if solve.kind == "nightly" else "solve", solve_id=solve.id,

@@ -17,7 +17,8 @@ blp = Blueprint("support", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>/s
 def _apply(cycle, row, data):
     if "school_urn" in data:
         urn = data.pop("school_urn")
-        school = db.session.scalar(db.select(School).where(School.la_id == cycle.la_id, School.urn == urn))
+        with db.session.no_autoflush:  # the new row has no school yet
+            school = db.session.scalar(db.select(School).where(School.la_id == cycle.la_id, School.urn == urn))
         if school is None:
             abort(422, message="unknown school", errors={"school_urn": [f"unknown school '{urn}'"]})
         row.school = school
