@@ -253,3 +253,47 @@ class PairingModel:
                 teams[urn].append(rid)
         support = {qid: pid for (qid, pid), v in self.u.items() if solver.boolean_value(v)}
         return dict(teams), support
+
+
+def support_mip(inst: Instance, time_limit: float, workers: int) -> tuple[float | None, dict]:
+    """The support half alone as a MIP (HiGHS): (proven lower bound in pounds, matching).
+
+    Same rules as `PairingModel._support` without the reviewers (so without the support
+    conflict rule, which only removes plans): a relaxation of the support half of any plan.
+    Returns (None, {}) when no MIP solver is available.
+    """
+    from ortools.linear_solver import pywraplp
+
+    sc = inst.sc
+    lp = pywraplp.Solver.CreateSolver("HIGHS") or pywraplp.Solver.CreateSolver("SCIP")
+    if lp is None or not inst.support_pairs:
+        return None, {}
+    lp.SuppressOutput()
+    lp.SetNumThreads(max(1, workers))
+    lp.SetTimeLimit(int(max(0.1, time_limit) * 1000))
+    reqs = {q.id: q for q in sc.support_requests}
+    provs = {p.id: p for p in sc.providers}
+    w = sc.cycle.weights
+    u = {k: lp.BoolVar(f"u{i}") for i, k in enumerate(inst.support_pairs)}
+    by_req: dict[str, list] = defaultdict(list)
+    by_prov: dict[str, list] = defaultdict(list)
+    for (qid, pid), v in u.items():
+        by_req[qid].append(v)
+        by_prov[pid].append(reqs[qid].days * v)
+    for vs in by_req.values():
+        lp.Add(lp.Sum(vs) <= 1)
+    for pid, load in by_prov.items():
+        lp.Add(lp.Sum(load) <= provs[pid].capacity_days)
+    if sc.cycle.support_budget is not None:
+        lp.Add(lp.Sum([reqs[q].days * provs[p].day_rate * v for (q, p), v in u.items()])
+               <= sc.cycle.support_budget)
+    penalty = sum(w.unmet_support * q.priority for q in sc.support_requests)
+    lp.Minimize(lp.Sum([(inst.support_pairs[(q, p)] - w.unmet_support * reqs[q].priority) * v
+                        for (q, p), v in u.items()]) + penalty)
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    status = lp.Solve(params)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, {}
+    matching = {q: p for (q, p), v in u.items() if v.solution_value() > 0.5}
+    return lp.Objective().BestBound(), matching

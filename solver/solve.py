@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from .costs import plan_cost
 from .dating import components, date_teams
 from .instance import Instance, build_instance
-from .model import SCALE, PairingModel
+from .model import SCALE, PairingModel, money, support_mip
 from .reasons import unmet_reasons, unstaffed_reasons
 from .scenario import Scenario, load_scenario
 
@@ -74,6 +74,10 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
         p.num_workers = max(1, workers)
         p.random_seed = seed
         p.log_search_progress = log
+        # Measured: on this model presolve spends seconds rewriting the team and capacity rows
+        # and leaves the LP-guided search a worse start; without it the first good plan comes
+        # in well under a second (bench/, 400 schools: gap 1.8% -> 0.06% in 30 s).
+        p.cp_model_presolve = False
         if workers <= 1:
             p.interleave_search = False
         cb = _Progress(on_progress, 0.0, started)
@@ -121,16 +125,27 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
 
 
 def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -> tuple[int, dict]:
-    """The support half alone: a proven lower bound of its cost, and its best matching."""
+    """A proven lower bound of the support half's cost (scaled), and its best matching.
+
+    The support half is a multiple knapsack under a budget; a MIP solver's cuts prove it in
+    a fraction of a second where CP-SAT's search stalls for minutes, so HiGHS (bundled with
+    OR-Tools) solves it; CP-SAT is the fallback.
+    """
+    bound, matching = support_mip(inst, time_limit, workers)
+    if bound is not None:
+        # The MIP's bound is on true costs, within its tolerances; the model's costs are
+        # floored. Take off a pound per request and the cut stays a true bound of the model.
+        return money(bound - 1e-6 * abs(bound) - len(inst.sc.support_requests) - 1.0), matching
     sm = PairingModel(inst, reviews=False)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
     status = solver.solve(sm.m)
+    floor = math.ceil(solver.best_objective_bound - 1e-6)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return math.ceil(solver.best_objective_bound - 1e-6), {}
-    return math.ceil(solver.best_objective_bound - 1e-6), sm.read(solver)[1]
+        return floor, {}
+    return floor, sm.read(solver)[1]
 
 
 def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading.Event:
