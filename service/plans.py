@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 
 from .errors import Conflict as ConflictError
 from .errors import InvalidInput, NotFound
@@ -210,3 +211,23 @@ def edit_visit(cycle: Cycle, urn: str, *, date: str | None, team: list[dict] | N
         raise InvalidInput(f"the edited plan breaks {len(problems)} hard rule(s): {problems[0]}",
                            {f"visits.{urn}": list(problems)})
     return store_version(cycle, plan, source="edit", note=note or f"visit to {urn} edited by hand")
+
+
+def upload_version(cycle: Cycle, plan, *, note: str | None = None) -> PlanVersion:
+    """Store a plan solved elsewhere (e.g. `python -m solver solve`) after checking every hard rule."""
+    from solver.check import check
+
+    from .scenario import build_scenario
+
+    if not isinstance(plan, dict):
+        raise InvalidInput("the body must be a plan (v1) object", {"_schema": ["expected a JSON object"]})
+    problems = check(build_scenario(cycle), plan)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            # The checker's sentences start with where the problem is ("reviews[0] (… on …): rule 2 …",
+            # "costs.backfill: …"); key by that path and keep the sentence whole.
+            where = re.match(r"([\w.\[\]]+)(?: \([^)]*\))?: ", problem)
+            errors.setdefault(where.group(1) if where else "plan", []).append(problem)
+        raise InvalidInput(f"the plan breaks {len(problems)} rule(s) of this cycle: {problems[0]}", errors)
+    return store_version(cycle, plan, source="upload", note=note or "plan uploaded")

@@ -204,15 +204,28 @@ class ProgressReporter:
         self.job = job
         self.interval = current_app.config["SOLVE_PROGRESS_INTERVAL_S"]
         self._last = 0.0
+        self._pending = None
         self._lock = threading.Lock()
 
     def __call__(self, objective=None, bound=None, elapsed_s=None):
         now = time.monotonic()
+        values = {"objective": objective, "bound": bound, "elapsed_s": elapsed_s}
         with self._lock:
+            self._pending = values
             if now - self._last < self.interval:
                 return
             self._last = now
-        values = {"objective": objective, "bound": bound, "elapsed_s": elapsed_s}
+            self._pending = None
+        self._write(values)
+
+    def flush(self):
+        """Write the last progress that the throttle held back (called when the solve ends)."""
+        with self._lock:
+            values, self._pending = self._pending, None
+        if values:
+            self._write(values)
+
+    def _write(self, values):
         try:
             with self.engine.begin() as conn:
                 conn.execute(sa.update(Solve).where(Solve.id == self.solve_id).values(**values))

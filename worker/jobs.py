@@ -50,14 +50,16 @@ def solve_cycle(solve_id: str) -> int | None:
         started = time.monotonic()
         try:
             scenario = build_scenario(solve.cycle)
+            progress = solves.ProgressReporter(solve_id, job=_current_rq_job())
             with solves.cancel_watch(solve_id, threading.Event()) as stop:
                 plan = solver.solve(
                     scenario,
                     time_limit=solve.time_limit_s,
                     workers=current_app.config["SOLVER_WORKERS"],
-                    on_progress=solves.ProgressReporter(solve_id, job=_current_rq_job()),
+                    on_progress=progress,
                     stop=stop,
                 )
+            progress.flush()
             version = solves.finish(solve_id, plan, elapsed_s=time.monotonic() - started)
             return version.number
         except Exception as exc:

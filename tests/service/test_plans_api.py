@@ -162,3 +162,33 @@ def test_plans_authorisation(client, admin, other_admin, head, solved):
         assert_error(api.delete(f"/api/v1/cycles/{solved}/plan/visits/{urn}"), code)
         assert_error(api.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}",
                              json={"date": "2026-09-08", "team": [{"reviewer": "r-02", "role": "lead"}]}), code)
+
+
+def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp_path):
+    """GET scenario -> `python -m solver solve` -> POST the plan: the service takes it as a version."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    scenario = admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-m", "solver", "solve", str(tmp_path / "scenario.json"),
+                           "--out", str(tmp_path / "plan.json"), "--time-limit", "2"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    response = admin.post(f"/api/v1/cycles/{cycle_id}/plan/versions", json=plan)
+    assert response.status_code == 201, response.json
+    assert response.json["number"] == 1 and response.json["source"] == "upload"
+    assert admin.get(f"/api/v1/cycles/{cycle_id}/plan").json == plan
+    # A plan that breaks a rule is refused with the rule named, and nothing is stored.
+    broken = json.loads(json.dumps(plan))
+    visit = broken["reviews"][0]
+    visit["team"] = visit["team"] + [dict(visit["team"][0])]
+    body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/plan/versions", json=broken), 422)
+    assert any("rule 2 (team)" in m for m in body["errors"]["reviews[0]"]), body["errors"]
+    assert "rule 2" in body["message"]
+    body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/plan/versions", json=["no"]), 422)
+    assert len(admin.get(f"/api/v1/cycles/{cycle_id}/plan/versions").json) == 1

@@ -104,3 +104,63 @@ def test_cancel_keeps_the_best_plan_so_far(admin):
     plan = admin.get(f"/api/v1/cycles/{cycle_id}/plan?version=1").json
     assert plan["reviews"]
     assert_error(admin.delete(f"/api/v1/solves/{solve_id}"), 409)
+
+
+def test_a_solve_whose_process_died_does_not_block_the_cycle(app, backend, admin, cycle_id):
+    """An in-process solve left `running` by a stopped process is failed on the next request."""
+    import socket
+
+    import pytest
+
+    if backend["config"]["REDIS_URL"]:
+        pytest.skip("in-process runner only (RQ's abandoned jobs are the worker's concern)")
+    from service.extensions import db
+    from service.models import Solve
+
+    dead = subprocess_pid_that_has_exited()
+    with app.app_context():
+        db.session.add(Solve(id="dead-solve", cycle_id=cycle_id, status="running", time_limit_s=5,
+                             runner=f"thread:{socket.gethostname()}:{dead}"))
+        db.session.commit()
+    response = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 1})
+    assert response.status_code == 202, response.json
+    old = admin.get("/api/v1/solves/dead-solve").json
+    assert old["status"] == "failed" and "stopped" in old["error"]
+    assert wait_solve(admin, response.json["id"])["status"] == "finished"
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_progress_reaches_the_rq_job_meta(backend, admin, cycle_id):
+    import pytest
+
+    if not backend["config"]["REDIS_URL"]:
+        pytest.skip("RQ only")
+    from redis import Redis
+    from rq.job import Job
+
+    solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 2}).json["id"]
+    assert wait_solve(admin, solve_id)["status"] == "finished"
+    job = Job.fetch(solve_id, connection=Redis.from_url(backend["config"]["REDIS_URL"]))
+    assert job.meta["progress"]["objective"] is not None
+    assert job.return_value() == 1  # the plan version it stored
+
+
+def test_a_cycle_with_a_running_solve_cannot_be_deleted(admin, cycle_id):
+    solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 1}).json["id"]
+    response = admin.delete(f"/api/v1/cycles/{cycle_id}")
+    if response.status_code == 409:
+        assert response.json["solve_id"] == solve_id
+        wait_solve(admin, solve_id)
+        response = admin.delete(f"/api/v1/cycles/{cycle_id}")
+    else:  # it had already finished
+        assert wait_solve(admin, solve_id)["status"] == "finished"
+    assert response.status_code == 204
+    assert_error(admin.get(f"/api/v1/solves/{solve_id}"), 404)

@@ -5,10 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ...auth import current_user, require
+from ...errors import Conflict as ConflictError
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Cycle, LocalAuthority
 from ...scenario import build_scenario, create_cycle, validate
+from ...solves import active_solve
 from ..scope import own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
 
@@ -77,6 +79,10 @@ class CycleById(MethodView):
     def delete(self, cycle_id):
         """Delete a cycle, its reviews, solves and plan versions"""
         cycle = own_cycle(cycle_id)
+        active = active_solve(cycle)
+        if active:
+            raise ConflictError("cancel the cycle's running solve first", {"solve_id": [active.id]},
+                                solve_id=active.id)
         cycle.published_version_id = None
         db.session.flush()
         db.session.delete(cycle)

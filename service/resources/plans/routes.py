@@ -1,6 +1,6 @@
 """Plans: versions, publishing, diffs, exports, locks and edits by hand."""
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -43,6 +43,18 @@ class PlanVersions(MethodView):
     def get(self, cycle_id):
         """List plan versions"""
         return plans.versions(own_cycle(cycle_id))
+
+    @require("la_admin")
+    @blp.doc(requestBody={"required": True, "description": "A plan (v1), e.g. from `python -m solver solve`",
+                          "content": {"application/json": {"schema": {"type": "object"}}}})
+    @blp.response(201, PlanVersionSchema)
+    @blp.alt_response(422, description="The plan breaks rules of this cycle; every one is listed")
+    def post(self, cycle_id):
+        """Add a plan solved elsewhere as a new version (checked against every hard rule)"""
+        cycle = own_cycle(cycle_id)
+        version = plans.upload_version(cycle, request.get_json(silent=True))
+        db.session.commit()
+        return version
 
 
 @blp.route("/plan/publish")
