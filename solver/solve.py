@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from .costs import plan_cost
 from .dating import components, date_teams
+from .greedy import greedy_teams
 from .instance import Instance, build_instance
 from .model import SCALE, PairingModel, money, support_mip
 from .reasons import unmet_reasons, unstaffed_reasons
@@ -54,10 +55,11 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
 
     deadline = started + time_limit
     pm = PairingModel(inst)
-    hint_teams, hint_support = _previous_hint(inst, pm)
+    hint_support: dict[str, str] = {}
     if sc.support_requests:
         floor, hint_support = _support_floor(inst, min(2.0, 0.1 * time_limit), workers, seed)
         pm.support_floor(floor)
+    hint_teams = greedy_teams(inst, hint_support, start=_previous_teams(inst, pm))
     pm.hint(hint_teams, hint_support)
     bound: float | None = None
     proven = False
@@ -96,6 +98,7 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
             proven = status == cp_model.OPTIMAL
         else:  # no solution at all in the time: everything unstaffed is always valid
             teams, support, proven = {}, {}, False
+        support = _polish_support(inst, teams, support)
         dating_time = max(0.5, min(10.0, (deadline - time.monotonic()) * 0.5))
         dates, undated = date_teams(inst, teams, time_limit=dating_time, workers=workers, seed=seed)
         stopped = stop is not None and stop.is_set()
@@ -131,7 +134,7 @@ def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -
     a fraction of a second where CP-SAT's search stalls for minutes, so HiGHS (bundled with
     OR-Tools) solves it; CP-SAT is the fallback.
     """
-    bound, matching = support_mip(inst, time_limit, workers)
+    bound, _, matching = support_mip(inst, time_limit)
     if bound is not None:
         # The MIP's bound is on true costs, within its tolerances; the model's costs are
         # floored. Take off a pound per request and the cut stays a true bound of the model.
@@ -146,6 +149,33 @@ def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return floor, {}
     return floor, sm.read(solver)[1]
+
+
+def _polish_support(inst: Instance, teams: dict[str, list[str]], support: dict[str, str]) -> dict:
+    """The best support for these teams: when the pairing search ran out of time before its
+    support half was right, an exact answer for fixed teams costs a fraction of a second."""
+    if not inst.sc.support_requests:
+        return support
+    sc = inst.sc
+    provs = {p.id: p for p in sc.providers}
+    reqs = {q.id: q for q in sc.support_requests}
+    forbidden = frozenset()
+    if inst.rules.support_conflict_applies():
+        directed = {(sc.reviewer_by_id[rid].school_urn, urn) for urn, rids in teams.items()
+                    for rid in rids} | {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
+                                        for urn, pv in inst.fixed.items() for m in pv.team}
+        forbidden = frozenset(k for k in inst.support_pairs
+                              if (provs[k[1]].school_urn, reqs[k[0]].school_urn) in directed)
+    _, value, matching = support_mip(inst, 5.0, forbidden)
+    if value is None:
+        return support
+
+    def cost(match):
+        w = sc.cycle.weights
+        return sum(inst.support_pairs[(q, p)] for q, p in match.items()) + sum(
+            w.unmet_support * q.priority for q in sc.support_requests if q.id not in match)
+
+    return matching if cost(matching) < cost(support) - 1e-6 else support
 
 
 def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading.Event:
@@ -164,8 +194,8 @@ def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading
     return done
 
 
-def _previous_hint(inst: Instance, pm: PairingModel) -> tuple[dict, dict]:
-    """Start from the previous plan: its teams where they are still allowed."""
+def _previous_teams(inst: Instance, pm: PairingModel) -> dict[str, list[str]]:
+    """The previous plan's teams, where every member is still allowed."""
     teams = {}
     for pv in inst.sc.previous:
         urn = pv.school_urn
@@ -174,7 +204,7 @@ def _previous_hint(inst: Instance, pm: PairingModel) -> tuple[dict, dict]:
         rids = [m.reviewer for m in pv.team if (m.reviewer, urn) in pm.x]
         if len(rids) == len(pv.team):
             teams[urn] = rids
-    return teams, {}
+    return teams
 
 
 def _roles(inst: Instance, urn: str, rids: list[str]) -> list[dict]:
