@@ -81,6 +81,8 @@ class PairingModel:
                 m.add(sum(leads) >= y)
             self._no_common_day_cuts(urn, by_review[urn])
 
+        self._date_clash_cuts()
+
         # Rule 3: capacity, less what fixed visits already use.
         for rid, urns in by_reviewer.items():
             cap = inst.capacity[rid]
@@ -111,6 +113,33 @@ class PairingModel:
                     continue
                 if not ma & pairs[(b, urn)].starts:
                     self.m.add_bool_or([self.x[(a, urn)].Not(), self.x[(b, urn)].Not()])
+
+    def _date_clash_cuts(self):
+        """Pairs of choices that can never be dated together (rule 4), seen from the start-date
+        sets alone: a reviewer's visit and their own school's visit, or two visits of one
+        reviewer, whose every pair of possible dates would share a day."""
+        inst = self.inst
+        vd = inst.sc.cycle.visit_days
+
+        def bits(mask):
+            return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+        def always_clash(a: int, b: int) -> bool:
+            if bin(a).count("1") * bin(b).count("1") > 16:
+                return False  # with this many dates a clash-free pair exists in practice; no cut
+            return all(abs(i - j) < vd for i in bits(a) for j in bits(b))
+
+        for (rid, urn), v in self.x.items():
+            home = inst.sc.reviewer_by_id[rid].school_urn
+            if home in self.y and always_clash(inst.pairs[(rid, urn)].starts, inst.starts[home]):
+                self.m.add_bool_or([v.Not(), self.y[home].Not()])
+        for rid, urns in self.by_reviewer.items():
+            if inst.capacity[rid] < 2:
+                continue
+            for i, a in enumerate(urns):
+                for b in urns[i + 1:]:
+                    if always_clash(inst.pairs[(rid, a)].starts, inst.pairs[(rid, b)].starts):
+                        self.m.add_bool_or([self.x[(rid, a)].Not(), self.x[(rid, b)].Not()])
 
     def _reciprocity(self):
         inst = self.inst

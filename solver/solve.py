@@ -108,7 +108,8 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
         clash = set(undated)
         for group in components(inst, teams):
             if group & clash:
-                pm.forbid_together([(rid, urn) for urn in group for rid in teams[urn]])
+                core = _clash_core(inst, {u: teams[u] for u in group}, workers, seed)
+                pm.forbid_together([(rid, urn) for urn in core for rid in teams[urn]])
         keep = {urn: rids for urn, rids in teams.items() if urn not in clash}
         pm.hint(keep, support)
         proven = False
@@ -149,6 +150,20 @@ def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return floor, {}
     return floor, sm.read(solver)[1]
+
+
+def _clash_core(inst: Instance, group: dict[str, list[str]], workers: int, seed: int) -> list[str]:
+    """A small set of these teams that still cannot all be dated (a deletion filter): the
+    smaller the set, the more plans the resulting no-good leaves open."""
+    core = sorted(group)
+    for urn in list(core):
+        if len(core) == 1:
+            break
+        trial = {u: group[u] for u in core if u != urn}
+        _, undated = date_teams(inst, trial, time_limit=1.0, workers=workers, seed=seed)
+        if undated:
+            core.remove(urn)
+    return core
 
 
 def _polish_support(inst: Instance, teams: dict[str, list[str]], support: dict[str, str]) -> dict:
