@@ -52,6 +52,10 @@ def store_version(cycle: Cycle, plan: dict, *, source: str, note: str | None = N
 def publish(cycle: Cycle, version: PlanVersion) -> None:
     if version.cycle_id != cycle.id:
         raise InvalidInput("that version belongs to another cycle", {"version": ["not of this cycle"]})
+    if version.plan.get("status") == "INFEASIBLE":
+        # It has no schedule that keeps the rules: headteachers must never be sent one.
+        raise InvalidInput(f"version {version.number} is INFEASIBLE and cannot be published",
+                           {"version": ["an INFEASIBLE plan cannot be published"]})
     cycle.published_version_id = version.id
     cycle.published_version = version
 

@@ -47,12 +47,16 @@ def active_solve(cycle: Cycle) -> Solve | None:
     )
 
 
-def _reap_dead(solve: Solve) -> bool:
-    """Mark failed an in-process solve whose process (or thread) is gone; True if so.
+def reap_if_dead(solve: Solve) -> bool:
+    """Mark failed an active solve whose runner is gone; True if so.
 
-    Without Redis nobody else would notice: a demo stopped mid-solve would
-    otherwise block its cycle's next solve forever.
+    A solve whose process died (a killed RQ work horse, a web process stopped
+    mid-solve) would otherwise stay `running` and block its cycle for ever.
     """
+    if solve.status not in ACTIVE_SOLVE_STATES:
+        return False
+    if solve.runner == "rq":
+        return _reap_dead_job(solve)
     if not (solve.runner or "").startswith("thread:"):
         return False
     _, host, pid = solve.runner.split(":", 2)
@@ -71,16 +75,45 @@ def _reap_dead(solve: Solve) -> bool:
             alive = True
     if alive:
         return False
-    solve.status, solve.finished_at = "failed", utcnow()
-    solve.error = "the process running this solve stopped before it finished"
-    db.session.commit()
+    _mark_dead(solve, "the process running this solve stopped before it finished")
     return True
+
+
+def _reap_dead_job(solve: Solve) -> bool:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    try:
+        job = Job.fetch(solve.id, connection=redis_connection())
+        status = job.get_status()
+    except NoSuchJobError:
+        _mark_dead(solve, "its job is no longer in the queue (Redis lost it)")
+        return True
+    except Exception:  # Redis unreachable: we cannot tell, so leave it
+        log.warning("could not look up the job of solve %s", solve.id, exc_info=True)
+        return False
+    if status not in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        return False
+    db.session.refresh(solve)  # the job may have recorded its own failure meanwhile
+    if solve.status in ACTIVE_SOLVE_STATES:
+        _mark_dead(solve, f"its job ended as {status.value} before the solve finished "
+                          "(the worker was stopped or killed)")
+    return True
+
+
+def _mark_dead(solve: Solve, error: str) -> None:
+    db.session.execute(
+        sa.update(Solve).where(Solve.id == solve.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
+        .values(status="failed", error=error, finished_at=utcnow())
+    )
+    db.session.commit()
+    db.session.refresh(solve)
 
 
 def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "solve") -> Solve:
     """Create a queued solve for `cycle` and hand it to the runner (409 if one is active)."""
     active = active_solve(cycle)
-    if active and not _reap_dead(active):
+    if active and not reap_if_dead(active):
         raise _busy(active)
     redis_url = current_app.config.get("REDIS_URL")
     solve = Solve(cycle_id=cycle.id, time_limit_s=time_limit_s, kind=kind,

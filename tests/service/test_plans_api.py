@@ -192,3 +192,23 @@ def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp
     assert "rule 2" in body["message"]
     body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/plan/versions", json=["no"]), 422)
     assert len(admin.get(f"/api/v1/cycles/{cycle_id}/plan/versions").json) == 1
+
+
+def test_locked_visit_that_can_no_longer_happen_gives_an_infeasible_plan_that_cannot_be_published(
+        app, client, admin, solved):
+    from conftest import make_user
+
+    plan = admin.get(f"/api/v1/cycles/{solved}/plan").json
+    visit = plan["reviews"][0]
+    assert admin.post(f"/api/v1/cycles/{solved}/plan/visits/{visit['school_urn']}/lock").status_code == 200
+    # The lead's headteacher declares them away on the day of the locked visit.
+    lead = next(m["reviewer"] for m in visit["team"] if m["role"] == "lead")
+    home = admin.get(f"/api/v1/reviewers/{lead}").json["school_urn"]
+    head = client.as_(make_user(app, "away@example", "headteacher", "358", home))
+    assert head.put(f"/api/v1/reviewers/{lead}/unavailable", json={"dates": [visit["date"]]}).status_code == 200
+    solve_id = admin.post(f"/api/v1/cycles/{solved}/solves", json={"time_limit_s": 1}).json["id"]
+    assert wait_solve(admin, solve_id)["status"] == "finished"
+    assert admin.get(f"/api/v1/cycles/{solved}/plan?version=2").json["status"] == "INFEASIBLE"
+    body = assert_error(admin.post(f"/api/v1/cycles/{solved}/plan/publish", json={"version": 2}), 422)
+    assert "INFEASIBLE" in body["message"] and "version" in body["errors"]
+    assert admin.get(f"/api/v1/cycles/{solved}").json["published_version"] == 1

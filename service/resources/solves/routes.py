@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from ...auth import current_user, not_found, require
 from ...extensions import db
 from ...models import Solve
-from ...solves import cancel_solve, start_solve
+from ...solves import cancel_solve, reap_if_dead, start_solve
 from ..scope import own_cycle
 from .schemas import SolveSchema, StartSolveSchema
 
@@ -50,7 +50,9 @@ class SolveById(MethodView):
     @blp.response(200, SolveSchema)
     def get(self, solve_id):
         """State and progress of a solve"""
-        return own_solve(solve_id)
+        solve = own_solve(solve_id)
+        reap_if_dead(solve)
+        return solve
 
     @require("la_admin")
     @blp.response(202, SolveSchema)
