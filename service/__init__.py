@@ -48,7 +48,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def _document_scenario(api) -> None:
-    """Put the solver's scenario schema in the OpenAPI document (POST /cycles takes it as is)."""
+    """Put the solver's scenario and plan schemas in the OpenAPI document (the API speaks them as is)."""
+    from solver.plan import PlanSchema
     from solver.scenario import ScenarioSchema
 
     api.spec.components.schema("Scenario", schema=ScenarioSchema)
+    api.spec.components.schema("Plan", schema=PlanSchema)

@@ -3,7 +3,7 @@
 On the embedded defaults (SQLite in the instance folder, solves in-process) it
 brings the database to the current schema, loads Trafford (LA 358) from the
 real GIAS-derived school list shipped in `service/data/`, invents its reviewers
-and an autumn cycle, solves and publishes the cycle, prints two tokens (an LA
+and a cycle for next term, solves and publishes the cycle, prints two tokens (an LA
 officer's and a headteacher's) and serves the API on http://127.0.0.1:5000.
 Running it again reuses what is there and prints fresh tokens.
 
@@ -14,6 +14,7 @@ seed, and named after roles rather than people.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import sys
@@ -21,7 +22,7 @@ import time
 from importlib import resources
 
 LA_CODE, LA_NAME = "358", "Trafford"
-CYCLE_NAME = "Autumn 2026 peer review (demo)"
+DEMO_MARK = "(demo)"
 OFFICER = "commissioning@trafford.example"
 DATA_FILE = "trafford_schools_and_colleges_20240926.csv"
 
@@ -29,8 +30,29 @@ DATA_FILE = "trafford_schools_and_colleges_20240926.csv"
 LOCALITIES = {"WA14": "Altrincham", "WA15": "Altrincham", "M33": "Sale", "M41": "Urmston",
               "M31": "Urmston", "M32": "Stretford", "M16": "Stretford", "M15": "Stretford"}
 SPECIALISMS = ["maths", "reading", "send", "early-years", "behaviour", "curriculum", "leadership", "science"]
-# Autumn term 2026: half term, and the INSET days most Trafford schools share.
-EXCLUDED = ["2026-10-26", "2026-10-27", "2026-10-28", "2026-10-29", "2026-10-30"]
+
+
+def next_term(today: dt.date) -> tuple[str, dt.date, dt.date, list[dt.date]]:
+    """The next English school term that starts after `today`: name, first and last day, half term.
+
+    Approximate dates (LAs set their own), good enough for a demo that must not
+    be over before anyone looks at it.
+    """
+    def monday(d: dt.date) -> dt.date:
+        return d + dt.timedelta(days=(7 - d.weekday()) % 7)
+
+    for year in (today.year, today.year + 1):
+        terms = [
+            (f"Spring {year}", monday(dt.date(year, 1, 4)), 12, 6),
+            (f"Summer {year}", monday(dt.date(year, 4, 15)), 13, 5),
+            (f"Autumn {year}", monday(dt.date(year, 9, 2)), 15, 7),
+        ]
+        for name, start, weeks, half_term_week in terms:
+            if start > today:
+                end = start + dt.timedelta(weeks=weeks - 1, days=4)
+                half = start + dt.timedelta(weeks=half_term_week)
+                return name, start, end, [half + dt.timedelta(days=i) for i in range(5)]
+    raise AssertionError("unreachable")
 REVIEWED_TYPES = {"Local authority maintained schools", "Academies", "Special schools", "Free Schools"}
 
 
@@ -42,9 +64,11 @@ def school_rows() -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def build_scenario(schools) -> dict:
-    """A cycle for the LA's state schools: reviewers from each, a third of them reviewed."""
+def build_scenario(schools, today: dt.date | None = None) -> dict:
+    """A cycle for the LA's state schools next term: reviewers from each, a third of them reviewed."""
     rng = random.Random(358)
+    term, start, end, half_term = next_term(today or dt.date.today())
+    term_days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     rows = {r["unique_reference_number"]: r for r in school_rows()}
     state = [s for s in schools if rows.get(s.urn, {}).get("type") in REVIEWED_TYPES and s.phase]
     reviewers = []
@@ -54,8 +78,7 @@ def build_scenario(schools) -> dict:
             "role": "headteacher", "lead_accredited": rng.random() < 0.5,
             "specialisms": sorted(rng.sample(SPECIALISMS, rng.choice([1, 2, 2, 3]))),
             "max_reviews": rng.choice([1, 1, 2]), "day_rate": float(rng.choice([380, 420, 450, 480, 520, 550])),
-            "unavailable": sorted({f"2026-{rng.choice([9, 10, 11, 12]):02d}-{rng.randint(1, 28):02d}"
-                                   for _ in range(rng.randint(0, 4))}),
+            "unavailable": sorted({rng.choice(term_days).isoformat() for _ in range(rng.randint(0, 4))}),
         })
         if i % 4 == 0:  # a deputy from every fourth school
             reviewers.append({
@@ -78,9 +101,9 @@ def build_scenario(schools) -> dict:
     return {
         "version": 1,
         "cycle": {
-            "name": CYCLE_NAME,
-            "window": {"start": "2026-09-14", "end": "2026-12-11"},
-            "excluded_dates": EXCLUDED,
+            "name": f"{term} peer review {DEMO_MARK}",
+            "window": {"start": start.isoformat(), "end": end.isoformat()},
+            "excluded_dates": [d.isoformat() for d in half_term],
             "team_size": 3,
             "backfill_budget": 45000.0,
             "cluster_budgets": {"Altrincham": 15000.0},
@@ -116,7 +139,8 @@ def load_la():
         la = LocalAuthority(code=LA_CODE, name=LA_NAME)
         db.session.add(la)
         db.session.flush()
-    cycle = db.session.scalar(db.select(Cycle).where(Cycle.la_id == la.id, Cycle.name == CYCLE_NAME))
+    cycle = db.session.scalar(db.select(Cycle).where(Cycle.la_id == la.id, Cycle.name.endswith(DEMO_MARK))
+                              .order_by(Cycle.id.desc()).limit(1))
     if cycle is not None:
         return cycle
     raw = resources.files("service.data").joinpath(DATA_FILE).read_bytes()
@@ -131,7 +155,7 @@ def load_la():
     db.session.flush()
     cycle = create_cycle(la, build_scenario(schools))
     db.session.commit()
-    print(f"  created cycle {cycle.id}: {CYCLE_NAME}")
+    print(f"  created cycle {cycle.id}: {cycle.name}, {cycle.window_start} to {cycle.window_end}")
     return cycle
 
 

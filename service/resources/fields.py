@@ -1,5 +1,7 @@
 """Field types shared by the resources' schemas (the scenario contract's vocabulary)."""
 
+import datetime as dt
+
 from marshmallow import fields, validate
 
 PHASES = ["nursery", "primary", "middle", "secondary", "all-through", "special", "pru", "16-plus"]
@@ -16,3 +18,12 @@ def Dates(**kw):
 
 def Money(**kw):
     return fields.Float(validate=validate.Range(min=0), **kw)
+
+
+class UTCDateTime(fields.DateTime):
+    """Timestamps are stored naive in UTC (SQLite keeps no zone); say so on the way out."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)

@@ -146,6 +146,7 @@ def test_demo_serves_a_solved_cycle_and_both_tokens_work(tmp_path):
 
         cycles = get("/api/v1/cycles", officer)
         assert len(cycles) == 1 and cycles[0]["published_version"] == 1  # the second run reused the first
+        assert cycles[0]["state"] == "published"  # next term: not over whenever the demo runs
         plan = get(f"/api/v1/cycles/{cycles[0]['id']}/plan", officer)
         assert len(plan["reviews"]) >= 20
         schools = get("/api/v1/schools", officer)

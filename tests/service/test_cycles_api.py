@@ -138,3 +138,21 @@ def test_other_la_keeps_its_own_copy_of_a_school(admin, other_admin, cycle_id):
     assert other_admin.post("/api/v1/cycles", json=changed).status_code == 201
     assert admin.get("/api/v1/schools/106283").json["name"] == "Navigation Primary School"
     assert other_admin.get("/api/v1/schools/106283").json["name"] == "Somebody else's name"
+
+
+def test_cycle_state_follows_its_life(admin, cycle_id):
+    import datetime as dt
+
+    from conftest import wait_solve
+
+    over = dt.date.today() > dt.date(2026, 9, 18)
+    assert admin.get(f"/api/v1/cycles/{cycle_id}").json["state"] == ("over" if over else "draft")
+    future = admin.post("/api/v1/cycles", json=tiny(window={"start": "2040-09-10", "end": "2040-09-21"},
+                                                   excluded_dates=[])).json["id"]
+    assert admin.get(f"/api/v1/cycles/{future}").json["state"] == "draft"
+    solve_id = admin.post(f"/api/v1/cycles/{future}/solves", json={"time_limit_s": 1}).json["id"]
+    assert wait_solve(admin, solve_id)["status"] == "finished"
+    assert admin.get(f"/api/v1/cycles/{future}").json["state"] == "planned"
+    admin.post(f"/api/v1/cycles/{future}/plan/publish", json={"version": 1})
+    cycle = admin.get(f"/api/v1/cycles/{future}").json
+    assert cycle["state"] == "published" and cycle["created_at"].endswith("+00:00")

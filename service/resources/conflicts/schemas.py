@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..fields import UTCDateTime
+
 
 class ConflictSchema(Schema):
     """A reviewer who must not review a school, or a provider who must not support it."""
@@ -26,4 +28,4 @@ class ConflictOutSchema(Schema):
     cycle_id = fields.Function(lambda c: c.provider.cycle_id if c.provider else None)
     school_urn = fields.Function(lambda c: c.school.urn)
     reason = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UTCDateTime()

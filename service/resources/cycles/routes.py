@@ -1,6 +1,6 @@
 """Cycles: created from a whole scenario, read back as one."""
 
-from flask import request, url_for
+from flask import jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -92,7 +92,8 @@ class CycleById(MethodView):
 @blp.route("/cycles/<int:cycle_id>/scenario")
 class CycleScenario(MethodView):
     @require("la_admin")
-    @blp.response(200, description="The cycle as a scenario (v1), with the published plan as `previous`")
+    @blp.response(200, {"$ref": "#/components/schemas/Scenario"},
+                  description="The cycle as a scenario (v1), with the published plan as `previous`")
     def get(self, cycle_id):
         """The cycle as a scenario (v1)"""
-        return build_scenario(own_cycle(cycle_id))
+        return jsonify(build_scenario(own_cycle(cycle_id)))

@@ -1,5 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ...cycle_state import STATES, cycle_state
+from ..fields import UTCDateTime
+
 
 class WindowSchema(Schema):
     start = fields.Date(required=True)
@@ -29,7 +32,8 @@ class CycleSchema(Schema):
         lambda c: c.published_version.number if c.published_version else None,
         metadata={"description": "number of the published plan version, if any"},
     )
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UTCDateTime(dump_only=True)
+    state = fields.Function(lambda c: cycle_state(c), metadata={"enum": list(STATES)})
 
 
 class CycleUpdateSchema(Schema):

@@ -1,6 +1,6 @@
 """Plans: versions, publishing, diffs, exports, locks and edits by hand."""
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,18 +22,21 @@ from .schemas import (
 blp = Blueprint("plans", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>",
                 description="Plans of a cycle (LA admins only).")
 
-PLAN_RESPONSE = {"description": "A plan (v1 format, see scenario.md)"}
+PLAN = {"$ref": "#/components/schemas/Plan"}
 
 
 @blp.route("/plan")
 class Plan(MethodView):
     @require("la_admin")
     @blp.arguments(VersionQuerySchema, location="query")
-    @blp.response(200, **PLAN_RESPONSE)
+    @blp.response(200, PLAN, description="A plan (v1)",
+                  headers={"X-Plan-Version": {"schema": {"type": "integer"}}})
     def get(self, query, cycle_id):
         """The latest plan, or version N"""
         version = plans.get_version(own_cycle(cycle_id), query.get("version"))
-        return version.plan, 200, {"X-Plan-Version": str(version.number)}
+        response = jsonify(version.plan)
+        response.headers["X-Plan-Version"] = str(version.number)
+        return response
 
 
 @blp.route("/plan/versions")
@@ -46,7 +49,7 @@ class PlanVersions(MethodView):
 
     @require("la_admin")
     @blp.doc(requestBody={"required": True, "description": "A plan (v1), e.g. from `python -m solver solve`",
-                          "content": {"application/json": {"schema": {"type": "object"}}}})
+                          "content": {"application/json": {"schema": PLAN}}})
     @blp.response(201, PlanVersionSchema)
     @blp.alt_response(422, description="The plan breaks rules of this cycle; every one is listed")
     def post(self, cycle_id):

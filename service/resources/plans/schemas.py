@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from ..fields import UTCDateTime
+
 
 class VersionQuerySchema(Schema):
     version = fields.Int(validate=validate.Range(min=1), metadata={"description": "default: the latest"})
@@ -20,7 +22,7 @@ class PlanVersionSchema(Schema):
     source = fields.Str()
     note = fields.Str(allow_none=True)
     solve_id = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UTCDateTime()
     published = fields.Function(lambda v: v.cycle.published_version_id == v.id)
     status = fields.Function(lambda v: v.plan.get("status"))
     objective = fields.Function(lambda v: v.plan.get("objective"))

@@ -1,6 +1,8 @@
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from ..fields import UTCDateTime
+
 
 class StartSolveSchema(Schema):
     time_limit_s = fields.Float(
@@ -34,6 +36,6 @@ class SolveSchema(Schema):
     )
     plan_version = fields.Function(lambda s: s.plan_version.number if s.plan_version else None)
     error = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UTCDateTime()
+    started_at = UTCDateTime(allow_none=True)
+    finished_at = UTCDateTime(allow_none=True)
