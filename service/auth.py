@@ -5,6 +5,7 @@
 did not exist, so nothing about other schools leaks).
 """
 
+import copy
 import functools
 import hashlib
 import secrets
@@ -13,7 +14,7 @@ from flask import g, request
 from flask_smorest import abort
 
 from .extensions import db
-from .models import Token, User, utcnow
+from .models import ROLES, Token, User, utcnow
 
 
 def hash_token(token: str) -> str:
@@ -70,6 +71,13 @@ def require(*roles: str):
                 abort(403, message=f"the {user.role} role may not use this endpoint")
             return fn(*args, **kwargs)
 
+        # Document the refusals in the OpenAPI document, as flask-smorest's
+        # alt_response does (a reference to its lazily registered responses).
+        wrapper._apidoc = copy.deepcopy(getattr(fn, "_apidoc", {}))
+        responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
+        responses.setdefault(401, []).append("UNAUTHORIZED")
+        if roles and set(roles) != set(ROLES):
+            responses.setdefault(403, []).append("FORBIDDEN")
         return wrapper
 
     return decorator
