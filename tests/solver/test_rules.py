@@ -321,3 +321,20 @@ def test_rule9_frozen_visits_over_budget_are_infeasible(make, solved):
     plan = solved(sc)
     assert plan["status"] == "INFEASIBLE" and plan["objective"] is None
     assert any("budget" in w["message"] for w in plan["warnings"])
+
+
+# --- causes of changes on re-optimisation -------------------------------------------------------
+
+def test_causes_name_what_the_old_visit_now_breaks(make, solved, visit):
+    from solver.causes import cycle_causes, visit_causes
+
+    sc = make()
+    sc["previous"] = [_previous(["r2", "r3", "r4"])]
+    sc["reviewers"][1]["unavailable"] = ["2026-09-10"]
+    plan = solved(sc)
+    causes = visit_causes(sc, sc["previous"][0], visit(plan, "S1"))
+    assert any("r2 is unavailable on 2026-09-10" in c for c in causes), causes
+    sc["reviews"] = []
+    assert visit_causes(sc, sc["previous"][0], None) == ["school S1 no longer has a review this cycle"]
+    sc["cycle"]["backfill_budget"] = 500.0
+    assert cycle_causes(sc) == ["backfill budget is now £500.00; the published plan used £990.00"]
