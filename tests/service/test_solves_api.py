@@ -82,7 +82,7 @@ def test_cancel_keeps_the_best_plan_so_far(admin):
     from solver.generate import generate
 
     # Big enough that CP-SAT is still improving when we cancel.
-    cycle_id = admin.post("/api/v1/cycles", json=generate(150, seed=3)).json["id"]
+    cycle_id = admin.post("/api/v1/cycles", json=generate(300, seed=3)).json["id"]
     solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 120}).json["id"]
     body = wait_solve(admin, solve_id, until=("running",))
     deadline = time.monotonic() + 30

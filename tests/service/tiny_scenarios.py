@@ -50,9 +50,3 @@ def tiny(**cycle_changes) -> dict:
     scenario["cycle"].update(cycle_changes)
     return scenario
 
-
-def bigger(n_reviews: int = 12) -> dict:
-    """A scenario that keeps CP-SAT busy for a few seconds (for progress and cancel tests)."""
-    from solver.generate import generate
-
-    return generate(60, seed=7)
