@@ -55,17 +55,20 @@ def calendar(visits: list[dict], *, name: str, cycle_of, version_of, host: str =
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    names = {}
     for visit in visits:
         cycle = cycle_of(visit)
-        schools, reviewers = _names(cycle)
+        if cycle.id not in names:
+            names[cycle.id] = _names(cycle)
+        schools, reviewers = names[cycle.id]
         school = schools.get(visit["school_urn"])
         days = visit.get("days") or [visit["date"]]
         team = []
         for m in visit["team"]:
             r = reviewers.get(m["reviewer"])
             home = r.school.name if r and r.school else None
-            team.append(f"{r.name if r and r.name else m['reviewer']} ({m['role']}"
-                        + (f", {home}" if home else "") + ")")
+            who = r.name if r and r.name else m["reviewer"]
+            team.append(f"{who} ({m['role']})" + (f", {home}" if home and home not in who else ""))
         event = icalendar.Event()
         event.add("uid", f"cycle-{cycle.id}-school-{visit['school_urn']}@{host}")
         event.add("sequence", version_of(visit))
