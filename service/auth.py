@@ -14,7 +14,7 @@ from flask import g, request
 from flask_smorest import abort
 
 from .extensions import db
-from .models import ROLES, Token, User, utcnow
+from .models import ROLES, Token, User
 
 
 def hash_token(token: str) -> str:

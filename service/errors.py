@@ -52,6 +52,26 @@ def errors_from_lines(lines: list[str]) -> dict[str, list[str]]:
 
 
 def register(app):
+    import sqlalchemy.exc
+
+    from .extensions import db
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return error.payload(), error.code
+
+    # What slips past validation to the database is still the caller's input,
+    # not a server fault: answer in the same shape, and leave nothing written.
+    @app.errorhandler(sqlalchemy.exc.DataError)
+    def _data_error(error):
+        db.session.rollback()
+        app.logger.info("refused by the database: %s", error.orig)
+        return InvalidInput("a value does not fit (too long or out of range)",
+                            {"_schema": [type(error.orig).__name__]}).payload(), 422
+
+    @app.errorhandler(sqlalchemy.exc.IntegrityError)
+    def _integrity_error(error):
+        db.session.rollback()
+        app.logger.info("refused by the database: %s", error.orig)
+        return Conflict("the change conflicts with data already stored",
+                        {"_schema": [type(error.orig).__name__]}).payload(), 409

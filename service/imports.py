@@ -35,18 +35,27 @@ def decode(raw: bytes, *, latin1_first: bool) -> str:
     raise InvalidInput("the file cannot be read as text", {"file": ["not a text file"]})
 
 
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_rows(text: str, problems: "Problems") -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and the non-blank rows, each with its line number; ragged rows are problems."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise InvalidInput("the file is empty", {"file": ["no header row"]}) from None
+    except csv.Error as exc:
+        raise InvalidInput("the file is not CSV", {"file": [str(exc)]}) from None
     rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        row = dict(zip(header, (v.strip() for v in values)))
-        rows.append((reader.line_num, row))
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                problems.add(reader.line_num, "*", f"{len(values)} values for {len(header)} columns")
+            # Padded so that the row's other problems are still found and reported.
+            values = [v.strip() for v in values] + [""] * (len(header) - len(values))
+            rows.append((reader.line_num, dict(zip(header, values, strict=False))))
+    except csv.Error as exc:
+        problems.add(reader.line_num, "*", f"not CSV: {exc}")
     return header, rows
 
 
@@ -246,18 +255,17 @@ def import_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> dict:
     Rows of other LAs and establishments that are not open are skipped, so the
     national extract can be uploaded as downloaded.
     """
-    text = decode(raw, latin1_first=(fmt == "gias"))
-    header, rows = read_rows(text)
     if fmt == "auto":
+        header, _ = read_rows(decode(raw, latin1_first=False), Problems())
         fmt = detect_format(header)
         if fmt is None:
             raise InvalidInput("unknown file layout", {"file": [
                 "expected a GIAS establishment extract (URN, EstablishmentName, …) "
                 "or a Trafford-style CSV (unique_reference_number, name, …)"]})
-        if fmt == "gias":  # re-read: a GIAS file is cp1252, not UTF-8
-            header, rows = read_rows(decode(raw, latin1_first=True))
-    required = GIAS_REQUIRED if fmt == "gias" else TRAFFORD_REQUIRED
     p = Problems()
+    # A GIAS extract is Windows-1252, whatever else the file might pass for.
+    header, rows = read_rows(decode(raw, latin1_first=(fmt == "gias")), p)
+    required = GIAS_REQUIRED if fmt == "gias" else TRAFFORD_REQUIRED
     for column in required:
         if column not in header:
             p.add(None, f"columns.{column}", "missing column")
@@ -326,8 +334,8 @@ def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:
     Lists (phases, specialisms, unavailable) are separated by `;`; dates are
     ISO (yyyy-mm-dd) or dd/mm/yyyy; only `id` is required.
     """
-    header, rows = read_rows(decode(raw, latin1_first=False))
     p = Problems()
+    header, rows = read_rows(decode(raw, latin1_first=False), p)
     if "id" not in header:
         p.add(None, "columns.id", "missing column")
     for column in header:

@@ -9,7 +9,6 @@ import sys
 import time
 import urllib.request
 
-from conftest import make_user
 from test_cycles_api import assert_error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

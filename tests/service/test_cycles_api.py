@@ -156,3 +156,15 @@ def test_cycle_state_follows_its_life(admin, cycle_id):
     admin.post(f"/api/v1/cycles/{future}/plan/publish", json={"version": 1})
     cycle = admin.get(f"/api/v1/cycles/{future}").json
     assert cycle["state"] == "published" and cycle["created_at"].endswith("+00:00")
+
+
+def test_values_the_database_cannot_hold_are_refused_not_500(admin, backend):
+    scenario = tiny()
+    scenario["schools"][0]["pupils"] = 10 ** 12
+    scenario["reviewers"][0]["role"] = "x" * 100
+    response = admin.post("/api/v1/cycles", json=scenario)
+    if backend["name"] == "postgresql":  # SQLite stores what it is given
+        assert_error(response, 422)
+        assert admin.get("/api/v1/cycles").json == []
+    else:
+        assert response.status_code == 201

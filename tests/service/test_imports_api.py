@@ -172,3 +172,13 @@ def test_imports_authorisation(client, head, other_admin, admin, cycle_id):
     response = upload(other_admin, "/api/v1/schools/import", open(TRAFFORD, "rb").read())
     assert response.json == {"created": 0, "updated": 0, "skipped": 103}
     assert len(admin.get("/api/v1/schools").json) == 6
+
+
+def test_ragged_rows_are_reported_not_crashed_on(admin):
+    text = open(TRAFFORD, encoding="utf-8").read().splitlines()
+    short = ",".join(text[2].split(",")[:5])  # a row cut off after five values
+    body = assert_error(upload(admin, "/api/v1/schools/import", "\n".join([text[0], text[1], short]).encode()), 422)
+    assert "row 3.*" in body["errors"], body["errors"]
+    assert admin.get("/api/v1/schools").json == []
+    body = assert_error(upload(admin, "/api/v1/reviewers/import", b"id,name\nr-1,A,extra\n"), 422)
+    assert body["errors"] == {"row 2.*": ["3 values for 2 columns"]}
