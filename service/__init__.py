@@ -13,7 +13,7 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides what `service.config` reads from the environment."""
-    from . import cli, config as config_module, errors, health
+    from . import cli, config as config_module, errors, health, pages
     from .extensions import db, make_api, migrate
     from .resources import register_blueprints
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     health.register(app)
     cli.register(app)
+    pages.init_app(app)
     return app
 
 

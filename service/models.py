@@ -286,9 +286,27 @@ class User(db.Model):
     la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Pages: a werkzeug password hash (None: signs in by one-time link only), and the
+    # random key mixed into the signed iCalendar feed URL (new key = old URL dead).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    calendar_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     la: Mapped[LocalAuthority] = relationship()
     school: Mapped[School | None] = relationship()
+
+
+class LoginLink(db.Model):
+    """A one-time sign-in link for the pages: stored hashed, used once, short-lived."""
+
+    __tablename__ = "login_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class Token(db.Model):

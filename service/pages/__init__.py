@@ -1,0 +1,38 @@
+"""Server-rendered pages for headteachers and the LA team (Jinja, a cookie session, CSRF on every form).
+
+`init_app` wires them into the app: CSRF protection for everything but the bearer-token JSON
+API (no cookies there, so nothing for a forged request to ride on), session cookie flags,
+and the `pages` blueprint. The views call the same domain modules as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from flask import Blueprint
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+# Templates and the stylesheet sit in the app's own service/templates and service/static.
+bp = Blueprint("pages", __name__)
+
+
+def init_app(app) -> None:
+    from . import signin, views  # noqa: F401 - registers the routes and the CLI commands
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=12)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # The session cookie only travels over HTTPS, except while developing and testing
+    # (plain http on localhost) or where the environment says so (the demo, also plain http).
+    secure = os.environ.get("SESSION_COOKIE_SECURE", "1").lower() not in ("0", "false", "no")
+    app.config["SESSION_COOKIE_SECURE"] = secure and not (app.debug or app.testing)
+    # The CSRF token lives as long as the session, not one hour: a form left open over
+    # lunch should still submit.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    for blueprint in list(app.blueprints.values()):
+        if (blueprint.url_prefix or "").startswith("/api"):
+            csrf.exempt(blueprint)

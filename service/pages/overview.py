@@ -1,0 +1,186 @@
+"""What the LA team's pages show of a cycle, assembled from the domain modules.
+
+Read-only: plan versions and their diff come from `service.plans`, the scenario from
+`service.scenario`, costs from the solver's own formula (`solver.costs.plan_cost`) and the
+causes of changes from `solver.causes`. Templates only lay these dicts out.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from solver import load_scenario
+from solver.causes import cycle_causes, visit_causes
+from solver.costs import plan_cost
+
+from .. import plans
+from ..cycle_state import cycle_state
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Cycle, Review, Reviewer, School, Solve, SupportProvider, SupportRequest, User
+from ..solves import active_solve, reap_if_dead
+
+
+def own_cycle(user: User, cycle_id: int) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or user.role != "la_admin" or cycle.la_id != user.la_id:
+        raise NotFound("cycle not found")
+    return cycle
+
+
+def cycles_for(user: User) -> list[dict]:
+    cycles = db.session.scalars(db.select(Cycle).where(Cycle.la_id == user.la_id).order_by(Cycle.window_start.desc(),
+                                                                                           Cycle.id.desc()))
+    out = []
+    for cycle in cycles:
+        versions = plans.versions(cycle)
+        out.append({"cycle": cycle, "state": cycle_state(cycle), "versions": len(versions),
+                    "published": cycle.published_version.number if cycle.published_version else None,
+                    "reviews": db.session.scalar(db.select(db.func.count(Review.id))
+                                                 .where(Review.cycle_id == cycle.id))})
+    return out
+
+
+def solve_status(cycle: Cycle) -> dict:
+    """The running solve (if any) and the last one, after marking a dead runner's solve failed."""
+    active = active_solve(cycle)
+    if active is not None and reap_if_dead(active):
+        active = None
+    last = db.session.scalar(db.select(Solve).where(Solve.cycle_id == cycle.id)
+                             .order_by(Solve.created_at.desc()).limit(1))
+    return {"active": active, "last": last}
+
+
+def progress(solve: Solve | None) -> dict:
+    if solve is None:
+        return {"status": None}
+    return {"id": solve.id, "status": solve.status, "objective": solve.objective, "bound": solve.bound,
+            "elapsed_s": solve.elapsed_s, "time_limit_s": solve.time_limit_s, "error": solve.error}
+
+
+def _names(cycle: Cycle):
+    schools = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == cycle.la_id))}
+    reviewers = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == cycle.la_id))}
+    return schools, reviewers
+
+
+def _school(schools, urn):
+    s = schools.get(urn)
+    return {"urn": urn, "name": s.name if s and s.name else urn,
+            "cluster": s.cluster.name if s and s.cluster else None}
+
+
+def _team(reviewers, team):
+    out = []
+    for m in team:
+        r = reviewers.get(m["reviewer"])
+        out.append({"id": m["reviewer"], "role": m["role"], "name": r.name if r and r.name else m["reviewer"],
+                    "home": r.school.name if r and r.school else None})
+    return out
+
+
+def budget_bars(scenario: dict, plan: dict) -> list[dict]:
+    """Backfill (total and per cluster) and support spend against their budgets.
+
+    The plan's own `costs` give per-cluster backfill only for clusters with a budget; to
+    show every cluster the solver's formula is run with each cluster given a budget.
+    """
+    sc = copy.deepcopy(scenario)
+    clusters = sorted({s["cluster"] for s in sc["schools"] if s.get("cluster")})
+    budgets = dict(sc["cycle"].get("cluster_budgets") or {})
+    sc["cycle"]["cluster_budgets"] = {c: budgets.get(c, 1e12) for c in clusters}
+    sc.pop("previous", None)  # spend does not depend on the previous plan; skip its checks
+    cost = plan_cost(load_scenario(sc), plan)
+    cycle = scenario["cycle"]
+    bars = [{"label": "Backfill, all clusters", "used": cost.backfill, "limit": cycle.get("backfill_budget")}]
+    bars += [{"label": f"Backfill, {c}", "used": cost.backfill_by_cluster.get(c, 0.0), "limit": budgets.get(c)}
+             for c in clusters]
+    bars.append({"label": "Support", "used": cost.support, "limit": cycle.get("support_budget")})
+    scale = max([b["used"] for b in bars] + [b["limit"] or 0 for b in bars] + [1.0])
+    for b in bars:
+        b["used_frac"] = b["used"] / scale
+        b["limit_frac"] = b["limit"] / scale if b["limit"] is not None else None
+        b["over"] = b["limit"] is not None and b["used"] > b["limit"] + 0.005
+    return bars
+
+
+def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
+    """Everything the cycle page shows, for version `number` (default: the latest)."""
+    versions = plans.versions(cycle)
+    published = cycle.published_version
+    out = {"cycle": cycle, "state": cycle_state(cycle), "versions": versions, "published": published,
+           "version": None, "solve": solve_status(cycle)}
+    if not versions:
+        return out
+    version = plans.get_version(cycle, number)
+    plan = version.plan
+    schools, reviewers = _names(cycle)
+    locked = {r.school.urn for r in db.session.scalars(
+        db.select(Review).where(Review.cycle_id == cycle.id, Review.locked.is_(True)))}
+    priority = {r.school.urn: r.priority for r in db.session.scalars(
+        db.select(Review).where(Review.cycle_id == cycle.id))}
+    published_visits = {v["school_urn"]: v for v in (published.plan.get("reviews", []) if published else [])}
+
+    from ..scenario import build_scenario
+
+    scenario = build_scenario(cycle)
+    out.update({
+        "version": version,
+        "plan": plan,
+        "is_published": published is not None and published.id == version.id,
+        "visits": [{"school": _school(schools, v["school_urn"]), "date": v["date"], "days": v.get("days") or [v["date"]],
+                    "team": _team(reviewers, v["team"]), "locked": v["school_urn"] in locked,
+                    "lockable": v["school_urn"] in published_visits}
+                   for v in sorted(plan.get("reviews", []), key=lambda v: (v["date"], v["school_urn"]))],
+        "unstaffed": [{"school": _school(schools, u["school_urn"]), "priority": priority.get(u["school_urn"]),
+                       "reasons": u.get("reasons", [])} for u in plan.get("unstaffed", [])],
+        "support": _support(cycle, plan, schools),
+        "warnings": plan.get("warnings", []),
+        "bars": budget_bars(scenario, plan),
+    })
+    out["counts"] = {"staffed": len(out["visits"]), "unstaffed": len(out["unstaffed"])}
+    if published is not None and published.id != version.id:
+        out["diff"] = _diff_with_causes(scenario, published.plan, plan, schools, reviewers)
+    return out
+
+
+def _support(cycle: Cycle, plan: dict, schools) -> dict:
+    requests = {q.ext_id: q for q in db.session.scalars(
+        db.select(SupportRequest).where(SupportRequest.cycle_id == cycle.id))}
+    providers = {p.ext_id: p for p in db.session.scalars(
+        db.select(SupportProvider).where(SupportProvider.cycle_id == cycle.id))}
+    met = []
+    for m in plan.get("support", []):
+        q, p = requests.get(m["request"]), providers.get(m["provider"])
+        met.append({"request": m["request"], "provider": m["provider"],
+                    "school": _school(schools, q.school.urn) if q else None,
+                    "provider_school": _school(schools, p.school.urn) if p else None,
+                    "days": q.days if q else None, "focus": q.focus if q else []})
+    unmet = []
+    for u in plan.get("unmet_support", []):
+        q = requests.get(u["request"])
+        urn = u.get("school_urn") or (q.school.urn if q else None)
+        unmet.append({"request": u["request"], "school": _school(schools, urn) if urn else None,
+                      "reasons": u.get("reasons", [])})
+    return {"met": met, "unmet": unmet}
+
+
+def _diff_with_causes(scenario: dict, before: dict, after: dict, schools, reviewers) -> dict:
+    """`plans.diff` of published → shown, each change with the solver's causes for it."""
+    result = plans.diff(before, after)
+    sc = load_scenario(scenario)
+    old = {v["school_urn"]: v for v in before.get("reviews", [])}
+    new = {v["school_urn"]: v for v in after.get("reviews", [])}
+
+    def name(rid):
+        r = reviewers.get(rid)
+        return r.name if r and r.name else rid
+
+    for change in result["changes"]:
+        urn = change["school_urn"]
+        change["school"] = _school(schools, urn)
+        change["joined_names"] = [name(r) for r in change["joined"]]
+        change["left_names"] = [name(r) for r in change["left"]]
+        change["causes"] = visit_causes(sc, old.get(urn), new.get(urn))
+    result["cycle_causes"] = cycle_causes(sc)
+    return result
