@@ -29,13 +29,14 @@ HOME = {"la_admin": "pages.cycles", "headteacher": "pages.school"}
 
 @bp.after_request
 def _headers(response):
-    # No third-party anything; the one script is ours. No Referer: sign-in links and
-    # calendar feed URLs carry secrets in their path.
+    # No third-party anything; the one script is ours. Referer only to ourselves: sign-in
+    # links and calendar feed URLs carry secrets in their path, and Flask-WTF wants a
+    # same-origin Referer on HTTPS form posts (so not "no-referrer").
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     if getattr(g, "page_user", None) is not None:

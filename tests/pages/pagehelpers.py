@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # The tiny cycle's published plan (deterministic): Well Green (106288) is visited by r-03 and
 # r-02; Well Green's own head, r-04, visits Navigation (106283) with r-05.
 HEAD_URN, HEAD_EMAIL, HEAD_REVIEWER = "106288", "head@wellgreen.example", "r-04"
@@ -19,3 +21,21 @@ def login_path(app, email, minutes=15) -> str:
         token = issue_login_link(find_user(email), minutes)
         db.session.commit()
     return f"/sign-in/{token}"
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: bytes | str) -> str:
+    text = html.decode() if isinstance(html, bytes) else html
+    return CSRF_INPUT.search(text).group(1)
+
+
+def signed_in_client(app, email):
+    """A Flask test client signed in through a one-time link, and the CSRF token of its session."""
+    client = app.test_client()
+    path = login_path(app, email)
+    token = csrf_of(client.get(path).data)
+    response = client.post(path, data={"csrf_token": token})
+    assert response.status_code == 302, response.data
+    return client, csrf_of(client.get(response.headers["Location"]).data)
