@@ -72,9 +72,9 @@ def page(*roles):
             if user is None:
                 nxt = request.full_path.rstrip("?") if request.method == "GET" else None
                 return redirect(url_for("pages.sign_in", next=nxt))
+            g.page_user = user  # the 404 page still shows who is signed in
             if roles and user.role not in roles:
                 abort(404)
-            g.page_user = user
             return fn(user, *args, **kwargs)
 
         return wrapper

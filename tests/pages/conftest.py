@@ -62,19 +62,18 @@ def site(tmp_path_factory):
         solve()
         publish(cycle, get_version(cycle, 1))
         db.session.commit()
-        # A proposal (v2) to compare with the published plan: the head's reviewer is away on
-        # the day of their published visit, so the diff has a change with a cause.
+        # A proposal (v2) to compare with the published plan: the other member of the team
+        # that visits with the head's reviewer is now away that day, so the diff has a change
+        # whose cause (from today's data, as the page computes it) names that.
         from service.models import Reviewer
 
         v1 = get_version(cycle, 1).plan
-        dates = [v["date"] for v in v1["reviews"] for m in v["team"] if m["reviewer"] == HEAD_REVIEWER]
-        assert dates, f"{HEAD_REVIEWER} has no published visit: {v1['reviews']}"
-        reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.ext_id == HEAD_REVIEWER))
-        reviewer.unavailable = dates
+        visit = next(v for v in v1["reviews"] if any(m["reviewer"] == HEAD_REVIEWER for m in v["team"]))
+        other = next(m["reviewer"] for m in visit["team"] if m["reviewer"] != HEAD_REVIEWER)
+        away = db.session.scalar(db.select(Reviewer).where(Reviewer.ext_id == other))
+        away.unavailable = [visit["date"]]
         db.session.commit()
         solve()
-        reviewer.unavailable = []
-        db.session.commit()
         create_user(OFFICER_EMAIL, "la_admin", "358")
         create_user(OTHER_LA_EMAIL, "la_admin", "800")
         create_user(HEAD_EMAIL, "headteacher", "358", HEAD_URN)
