@@ -21,6 +21,10 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
+    if app.config.get("LOG_FORMAT") == "json":
+        from . import logs
+
+        logs.configure("json")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -33,6 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     _document_scenario(api)
     errors.register(app)
     health.register(app)
+    from . import metrics
+
+    metrics.register(app)
     cli.register(app)
     pages.init_app(app)
     return app

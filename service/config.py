@@ -28,7 +28,17 @@ def from_environment(instance_path: str) -> dict:
         # Solves: the RQ queue and the job named by its dotted path, so the
         # service never imports the worker package (no import cycle).
         "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),
+        # The night's re-optimisations queue behind officers' own solves.
+        "NIGHTLY_QUEUE": env("NIGHTLY_QUEUE", "nightly"),
         "SOLVE_JOB": env("SOLVE_JOB", "worker.jobs.solve_cycle"),
+        "SOLVE_ON_FAILURE": env("SOLVE_ON_FAILURE", "worker.jobs.solve_job_failed"),
+        # A running RQ solve refreshes a Redis key this often; one silent for three
+        # beats belongs to a dead worker.
+        "SOLVE_HEARTBEAT_S": float(env("SOLVE_HEARTBEAT_S", "2")),
+        # Nightly re-optimisation: its job, the solver's time per cycle.
+        "NIGHTLY_JOB": env("NIGHTLY_JOB", "worker.jobs.reoptimise_cycle"),
+        "NIGHTLY_TIME_LIMIT_S": float(env("NIGHTLY_TIME_LIMIT_S", "60")),
+        "LOG_FORMAT": env("LOG_FORMAT", "text"),
         "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
         "SOLVE_MAX_TIME_LIMIT_S": float(env("SOLVE_MAX_TIME_LIMIT_S", "3600")),
         "SOLVER_WORKERS": int(env("SOLVER_WORKERS", "2")),

@@ -228,6 +228,9 @@ class PlanVersion(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     solve_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # A nightly proposal's changes against the plan published then, each with its
+    # causes: written with the version, because tomorrow's data may no longer explain it.
+    diff: Mapped[dict | None] = mapped_column(sa.JSON)
 
     cycle: Mapped[Cycle] = relationship(foreign_keys=[cycle_id])
 

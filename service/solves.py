@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import traceback
+import uuid
 
 import sqlalchemy as sa
 from flask import current_app
@@ -93,12 +94,50 @@ def _reap_dead_job(solve: Solve) -> bool:
         log.warning("could not look up the job of solve %s", solve.id, exc_info=True)
         return False
     if status not in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-        return False
+        return _reap_silent_runner(solve)
     db.session.refresh(solve)  # the job may have recorded its own failure meanwhile
     if solve.status in ACTIVE_SOLVE_STATES:
         _mark_dead(solve, f"its job ended as {status.value} before the solve finished "
                           "(the worker was stopped or killed)")
     return True
+
+
+HEARTBEAT_KEY = "peer-review:solve:{}:alive"
+
+
+def heartbeat_key(solve_id: str) -> str:
+    return HEARTBEAT_KEY.format(solve_id)
+
+
+def _reap_silent_runner(solve: Solve) -> bool:
+    """A running RQ solve whose job stopped beating was killed with its worker (SIGKILL, OOM,
+    lost machine). RQ itself notices only when the job's registry entry expires (minutes), so
+    the job's own short-lived heartbeat key tells us sooner."""
+    if solve.status != "running" or solve.started_at is None:
+        return False
+    grace = current_app.config["SOLVE_HEARTBEAT_S"] * 3 + 2
+    if (utcnow() - solve.started_at).total_seconds() < grace:
+        return False
+    try:
+        if redis_connection().exists(heartbeat_key(solve.id)):
+            return False
+    except Exception:  # Redis unreachable: we cannot tell, so leave it
+        return False
+    db.session.refresh(solve)
+    if solve.status != "running":
+        return False
+    _mark_dead(solve, "the worker running this solve stopped (killed or crashed) before it finished; "
+                      "no plan was stored")
+    return True
+
+
+def reap_stale() -> int:
+    """Mark failed every active solve whose runner is gone; how many were."""
+    count = 0
+    for solve in db.session.scalars(db.select(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))).all():
+        with contextlib.suppress(Exception):
+            count += reap_if_dead(solve)
+    return count
 
 
 def _mark_dead(solve: Solve, error: str) -> None:
@@ -110,13 +149,19 @@ def _mark_dead(solve: Solve, error: str) -> None:
     db.session.refresh(solve)
 
 
-def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "solve") -> Solve:
-    """Create a queued solve for `cycle` and hand it to the runner (409 if one is active)."""
+def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "solve",
+                solve_id: str | None = None, job: str | None = None, job_args: tuple = (),
+                queue: str | None = None) -> Solve:
+    """Create a queued solve for `cycle` and hand it to the runner (409 if one is active).
+
+    `solve_id` fixes the id (the nightly run's is its cycle and night, so a second run the
+    same night collides instead of solving again); `job` and `job_args` name another job
+    function than the configured `SOLVE_JOB`, called as job(solve_id, *job_args)."""
     active = active_solve(cycle)
     if active and not reap_if_dead(active):
         raise _busy(active)
     redis_url = current_app.config.get("REDIS_URL")
-    solve = Solve(cycle_id=cycle.id, time_limit_s=time_limit_s, kind=kind,
+    solve = Solve(id=solve_id or uuid.uuid4().hex, cycle_id=cycle.id, time_limit_s=time_limit_s, kind=kind,
                   runner="rq" if redis_url else this_process(),
                   requested_by_id=user.id if user is not None else None)
     db.session.add(solve)
@@ -129,10 +174,11 @@ def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "so
     # Load the row as queued now: the answer says "queued" even if the runner
     # has moved it on by the time the response is written.
     db.session.refresh(solve)
+    job = job or current_app.config["SOLVE_JOB"]
     if redis_url:
-        _enqueue(solve)
+        _enqueue(solve, job, job_args, queue)
     else:
-        _start_thread(solve.id)
+        _start_thread(solve.id, job, job_args)
     return solve
 
 
@@ -148,21 +194,25 @@ def redis_connection():
     return Redis.from_url(current_app.config["REDIS_URL"])
 
 
-def solve_queue():
+def solve_queue(name: str | None = None):
     from rq import Queue
 
-    return Queue(current_app.config["SOLVE_QUEUE"], connection=redis_connection())
+    return Queue(name or current_app.config["SOLVE_QUEUE"], connection=redis_connection())
 
 
-def _enqueue(solve: Solve) -> None:
+def _enqueue(solve: Solve, job: str, job_args: tuple, queue: str | None) -> None:
+    from rq import Callback
+
     try:
-        solve_queue().enqueue(
-            current_app.config["SOLVE_JOB"], solve.id, job_id=solve.id,
+        solve_queue(queue).enqueue(
+            job, solve.id, *job_args, job_id=solve.id,
             # Well above the solver's own limit: the solver stops itself; this
             # only catches a job that hangs.
             job_timeout=int(solve.time_limit_s * 2 + 120),
             result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
-            description=f"solve cycle {solve.cycle_id}",
+            description=f"{solve.kind} cycle {solve.cycle_id}",
+            # RQ calls it when the job fails, times out or is abandoned by a dead worker.
+            on_failure=Callback(current_app.config["SOLVE_ON_FAILURE"]),
         )
     except Exception as exc:  # Redis down: do not leave a queued row nobody will run
         solve.status, solve.finished_at = "failed", utcnow()
@@ -171,15 +221,15 @@ def _enqueue(solve: Solve) -> None:
         raise DomainError("the job queue is not available", code=503) from exc
 
 
-def _start_thread(solve_id: str) -> None:
+def _start_thread(solve_id: str, job_name: str, job_args: tuple) -> None:
     app = current_app._get_current_object()
-    job = import_string(app.config["SOLVE_JOB"])
+    job = import_string(job_name)
     _LIVE_THREADS.add(solve_id)
 
     def run():
         try:
             with app.app_context():
-                job(solve_id)
+                job(solve_id, *job_args)
         except Exception:
             log.exception("in-process solve %s failed", solve_id)
         finally:
@@ -214,10 +264,14 @@ def cancel_solve(solve: Solve) -> Solve:
 # --------------------------------------------------------------------------- job side
 
 
-def begin(solve_id: str) -> Solve | None:
-    """queued -> running, atomically; None when the solve was cancelled or taken already."""
+def begin(solve_id: str, *, resume: bool = False) -> Solve | None:
+    """queued -> running, atomically; None when the solve was cancelled or taken already.
+
+    `resume`: the job is a retry of itself after a transient error, which may have left
+    the row `running` (the database was what failed), so take that too."""
+    states = ACTIVE_SOLVE_STATES if resume else ("queued",)
     started = db.session.execute(
-        sa.update(Solve).where(Solve.id == solve_id, Solve.status == "queued")
+        sa.update(Solve).where(Solve.id == solve_id, Solve.status.in_(states))
         .values(status="running", started_at=utcnow())
     ).rowcount
     db.session.commit()

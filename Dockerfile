@@ -1,0 +1,22 @@
+# One image for every role of the service: web (gunicorn), worker, scheduler, migrate.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    LOG_FORMAT=json \
+    TZ=UTC
+
+WORKDIR /app
+# Editable install: migrations/ stays beside service/, where create_app looks for it.
+COPY pyproject.toml README.md ./
+COPY solver ./solver
+COPY service ./service
+COPY worker ./worker
+COPY migrations ./migrations
+RUN pip install -e . && useradd --system --home-dir /app app
+USER app
+
+EXPOSE 8000
+# The web role by default; compose gives each other role its own command.
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120", "service:create_app()"]
