@@ -17,6 +17,11 @@ class DiffQuerySchema(Schema):
     to = fields.Int(validate=validate.Range(min=1), metadata={"description": "default: the latest"})
 
 
+def _proposed(version) -> bool:
+    published = version.cycle.published_version
+    return version.source == "nightly" and (published is None or version.number > published.number)
+
+
 class PlanVersionSchema(Schema):
     number = fields.Int()
     source = fields.Str()
@@ -28,6 +33,10 @@ class PlanVersionSchema(Schema):
     objective = fields.Function(lambda v: v.plan.get("objective"))
     staffed = fields.Function(lambda v: len(v.plan.get("reviews", [])))
     unstaffed = fields.Function(lambda v: len(v.plan.get("unstaffed", [])))
+    proposed = fields.Function(_proposed, metadata={
+        "description": "a nightly re-optimisation's proposal, newer than the published version"})
+    diff = fields.Raw(allow_none=True, metadata={
+        "description": "nightly versions: every change against the plan published that night, with its causes"})
 
 
 class PublishedSchema(Schema):
