@@ -205,6 +205,21 @@ def tokens(cycle) -> tuple[str, str, str]:
     return officer_token, head_token, f"{school.name} ({school.urn})"
 
 
+def sign_in_links(cycle, base_url: str) -> tuple[str, str]:
+    """One-time links to the pages for the officer and the demo headteacher."""
+    from .extensions import db
+    from .models import User
+    from .pages.signin import issue_login_link, login_url
+
+    officer = db.session.scalar(db.select(User).where(User.email == OFFICER))
+    head = db.session.scalar(db.select(User).where(User.role == "headteacher", User.la_id == cycle.la_id,
+                                                   User.email.like("head.%@trafford.example"))
+                             .order_by(User.id.desc()).limit(1))
+    tokens = [issue_login_link(officer, 60), issue_login_link(head, 60)]
+    db.session.commit()
+    return tuple(login_url(t, base_url) for t in tokens)
+
+
 def main(argv=None) -> int:
     import flask_migrate
 
@@ -212,6 +227,8 @@ def main(argv=None) -> int:
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    # The demo serves plain http, so the pages' session cookie cannot be HTTPS-only here.
+    os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     app = create_app()
     with app.app_context():
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}")
@@ -220,6 +237,7 @@ def main(argv=None) -> int:
         solve_and_publish(app, cycle)
         officer, head, school = tokens(cycle)
         cycle_id = cycle.id
+        officer_link, head_link = sign_in_links(cycle, f"http://{host}:{port}")
     url = f"http://{host}:{port}"
     print(f"""
 The peer review service is running at {url}
@@ -228,6 +246,11 @@ The peer review service is running at {url}
     {officer}
   Headteacher token ({school}):
     {head}
+
+In a browser (each link signs in once, within an hour):
+  LA officer:   {officer_link}
+  Headteacher:  {head_link}
+  New links:    flask --app service users login-link --email {OFFICER}
 
 Try:
   curl -H 'Authorization: Bearer {officer}' {url}/api/v1/cycles/{cycle_id}/plan

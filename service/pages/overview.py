@@ -130,7 +130,9 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
         "is_published": published is not None and published.id == version.id,
         "visits": [{"school": _school(schools, v["school_urn"]), "date": v["date"], "days": v.get("days") or [v["date"]],
                     "team": _team(reviewers, v["team"]), "locked": v["school_urn"] in locked,
-                    "lockable": v["school_urn"] in published_visits}
+                    # Locks hold the published visit, so they are offered on the published version only.
+                    "lockable": published is not None and published.id == version.id
+                    and v["school_urn"] in published_visits}
                    for v in sorted(plan.get("reviews", []), key=lambda v: (v["date"], v["school_urn"]))],
         "unstaffed": [{"school": _school(schools, u["school_urn"]), "priority": priority.get(u["school_urn"]),
                        "reasons": u.get("reasons", [])} for u in plan.get("unstaffed", [])],
