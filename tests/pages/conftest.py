@@ -14,8 +14,10 @@ import time
 import pytest
 
 # The tests' helper modules: ours beside this file, the tiny scenario beside the API tests.
-sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "service"))
+# Appended, not put first: other test folders import their own `conftest` by name from
+# the front of sys.path, and this folder has one too.
+sys.path.append(os.path.dirname(__file__))
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(__file__)), "service"))
 
 from tiny_scenarios import tiny  # noqa: E402
 

@@ -253,3 +253,12 @@ def test_the_date_filter_reads_like_a_letter():
 
     assert longdate("2027-01-12") == "Tuesday 12 January 2027"
     assert longdate(dt.date(2026, 9, 8)) == "Tuesday 8 September 2026"
+
+
+def test_progress_json_reports_the_cycles_last_solve_to_its_officer(app, cycle_id):
+    client, _ = signed_in_client(app, OFFICER_EMAIL)
+    body = client.get(f"/cycles/{cycle_id}/progress.json").json
+    assert body["status"] in ("finished", "cancelled", "queued", "running")
+    assert {"objective", "bound", "elapsed_s", "time_limit_s"} <= set(body)
+    script = client.get("/static/progress.js")
+    assert script.status_code == 200 and "progress.json" not in script.data.decode()  # the URL comes from the page
