@@ -19,4 +19,4 @@ USER app
 
 EXPOSE 8000
 # The web role by default; compose gives each other role its own command.
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120", "service:create_app()"]
+CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service:create_app()"]

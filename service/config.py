@@ -32,7 +32,7 @@ def from_environment(instance_path: str) -> dict:
         "NIGHTLY_QUEUE": env("NIGHTLY_QUEUE", "nightly"),
         "SOLVE_JOB": env("SOLVE_JOB", "worker.jobs.solve_cycle"),
         "SOLVE_ON_FAILURE": env("SOLVE_ON_FAILURE", "worker.jobs.solve_job_failed"),
-        # A running RQ solve refreshes a Redis key this often; one silent for three
+        # A running RQ solve refreshes a Redis key this often; one silent for five
         # beats belongs to a dead worker.
         "SOLVE_HEARTBEAT_S": float(env("SOLVE_HEARTBEAT_S", "2")),
         # Nightly re-optimisation: its job, the solver's time per cycle.

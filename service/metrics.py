@@ -9,6 +9,7 @@ horse that ran the job and would count one replica out of many.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import sqlalchemy as sa
@@ -28,7 +29,15 @@ def register(app) -> None:
     registry = CollectorRegistry()
     latency = Histogram("http_request_duration_seconds", "Time to answer an HTTP request",
                         ["method", "endpoint", "status"], registry=registry)
-    registry.register(_SharedState(app))
+    shared = _SharedState(app)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Under gunicorn each process counts its own requests into files; a scrape, answered
+        # by any one process, adds them all up (service/gunicorn_conf.py clears them at start).
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    registry.register(shared)
 
     @app.before_request
     def _start_timer():

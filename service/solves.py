@@ -115,7 +115,8 @@ def _reap_silent_runner(solve: Solve) -> bool:
     the job's own short-lived heartbeat key tells us sooner."""
     if solve.status != "running" or solve.started_at is None:
         return False
-    grace = current_app.config["SOLVE_HEARTBEAT_S"] * 3 + 2
+    # The key lives five beats (worker/heartbeat.py); a solve younger than that may not have one yet.
+    grace = current_app.config["SOLVE_HEARTBEAT_S"] * 5 + 2
     if (utcnow() - solve.started_at).total_seconds() < grace:
         return False
     try:
@@ -135,8 +136,11 @@ def reap_stale() -> int:
     """Mark failed every active solve whose runner is gone; how many were."""
     count = 0
     for solve in db.session.scalars(db.select(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))).all():
-        with contextlib.suppress(Exception):
+        try:
             count += reap_if_dead(solve)
+        except Exception:
+            log.warning("could not check solve %s", solve.id, exc_info=True)
+            db.session.rollback()
     return count
 
 

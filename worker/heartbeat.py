@@ -16,11 +16,12 @@ log = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def beating(connection, key: str, interval_s: float):
-    """While inside, `key` exists in Redis; it expires three beats after the last one."""
+    """While inside, `key` exists in Redis; it expires five beats after the last one (not
+    one: a native solver call may hold the GIL and delay a beat or two)."""
     if connection is None:  # in-process runner: the reaper checks the thread instead
         yield
         return
-    ttl_ms = int(math.ceil(interval_s * 3 * 1000))
+    ttl_ms = int(math.ceil(interval_s * 5 * 1000))
     done = threading.Event()
 
     def beat():

@@ -41,7 +41,8 @@ def test_compose_has_every_role(compose):
 def test_the_commands_exist_in_the_project(compose):
     services = compose["services"]
     web = _argv(services["web"]["command"])
-    assert web[0] == "gunicorn" and os.path.exists(os.path.join(BIN, "gunicorn"))
+    assert web[:3] == ["gunicorn", "--config", "python:service.gunicorn_conf"]
+    assert os.path.exists(os.path.join(BIN, "gunicorn")) and importlib.util.find_spec("service.gunicorn_conf")
     module, _, call = web[-1].partition(":")
     assert call == "create_app()" and callable(getattr(importlib.import_module(module), "create_app"))
 
@@ -137,3 +138,43 @@ def test_metrics_show_latency_job_durations_gap_and_queues(app, admin, workers, 
     records = [json.loads(line) for line in lines]
     assert any(r.get("solve_id") == solve_id and r["message"] == f"solve {solve_id} ended" for r in records)
     assert all({"ts", "level", "logger", "message"} <= set(r) for r in records)
+
+
+def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
+    """The web role's own command line, on a free port, against the test database."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics_dir = tmp_path / "prometheus"
+    env = os.environ | stack["env"] | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                                       "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    log = open(tmp_path / "gunicorn.log", "wb")
+    proc = subprocess.Popen([os.path.join(BIN, "gunicorn"), "--config", "python:service.gunicorn_conf",
+                             "service:create_app()"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ready = urllib.request.urlopen(base + "/readyz", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        assert json.load(ready)["checks"] == {"database": "ok", "redis": "ok"}
+        for _ in range(6):  # spread over both gunicorn processes
+            urllib.request.urlopen(base + "/healthz", timeout=2).read()
+        text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        # Both processes' requests, added up: 1 readyz + 6 healthz.
+        assert 'http_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"} 6.0' in text
+        assert "rq_queue_jobs" in text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    records = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
+    assert any(r["logger"] == "gunicorn.access" and "/healthz" in r["message"] for r in records)
+    assert any(r["logger"] == "gunicorn.error" for r in records)

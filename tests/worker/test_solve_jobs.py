@@ -21,7 +21,7 @@ def _versions(app, cycle_id) -> int:
             db.session.remove()
 
 
-def _wait_running_with_progress(admin, solve_id, timeout=30.0) -> dict:
+def _wait_running_with_progress(admin, solve_id, timeout=60.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         body = admin.get(f"/api/v1/solves/{solve_id}").json
