@@ -179,3 +179,30 @@ def test_transient_errors_are_told_from_bad_input():
     assert is_transient(lost)
     assert not is_transient(ScenarioError(["cycle.team_size: must be at least 1"]))
     assert not is_transient(ValueError("bad"))
+
+
+def test_rq_abandoned_job_cleanup_fails_the_solve_through_the_callback(app, admin, workers, stack):
+    """RQ's own path for a dead worker: its StartedJobRegistry entry expires, cleanup moves the job
+    to the FailedJobRegistry and calls the job's failure callback, which fails the solve row."""
+    from redis import Redis
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+
+    from service.extensions import db
+    from service.models import Solve
+
+    worker = workers()
+    cycle_id = admin.post("/api/v1/cycles", json=la_scenario(60)).json["id"]
+    solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 60}).json["id"]
+    _wait_running_with_progress(admin, solve_id)
+    worker.kill_all()
+
+    queue = Queue(stack["env"]["SOLVE_QUEUE"], connection=Redis.from_url(stack["env"]["REDIS_URL"]))
+    # As RQ's maintenance will, once the dead worker's heartbeat has expired (here: pretend it has).
+    queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+    assert solve_id in FailedJobRegistry(queue=queue).get_job_ids()
+    with app.app_context():
+        solve = db.session.get(Solve, solve_id)
+        assert solve.status == "failed" and "abandoned" in solve.error, solve.error
+        db.session.remove()
+    assert _versions(app, cycle_id) == 0
