@@ -14,7 +14,9 @@ COPY solver ./solver
 COPY service ./service
 COPY worker ./worker
 COPY migrations ./migrations
-RUN pip install -e . && useradd --system --home-dir /app app
+# The app writes only to its instance folder (create_app makes it).
+RUN pip install -e . && useradd --system --home-dir /app app \
+    && mkdir -p /app/instance && chown app /app/instance
 USER app
 
 EXPOSE 8000

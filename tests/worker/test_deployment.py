@@ -38,6 +38,16 @@ def test_compose_has_every_role(compose):
         assert service["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
 
 
+def test_the_image_holds_what_the_commands_import():
+    with open(os.path.join(ROOT, "Dockerfile")) as fh:
+        lines = [line.split() for line in fh if line.strip() and not line.startswith("#")]
+    copied = {words[1].rstrip("/") for words in lines if words[0] == "COPY"}
+    assert {"solver", "service", "worker", "migrations", "pyproject.toml"} <= copied
+    # Editable install: create_app finds migrations/ beside service/ only in the source tree.
+    assert any(words[0] == "RUN" and "pip install -e ." in " ".join(words) for words in lines)
+    assert any(words[0] == "USER" and words[1] != "root" for words in lines)
+
+
 def test_the_commands_exist_in_the_project(compose):
     services = compose["services"]
     web = _argv(services["web"]["command"])
