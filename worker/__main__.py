@@ -7,6 +7,7 @@ warm shutdown: the running solve finishes and stores its plan, then the worker e
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import uuid
@@ -35,7 +36,10 @@ def main(argv=None) -> int:
     queues = [app.config["SOLVE_QUEUE"], app.config["NIGHTLY_QUEUE"]]
     connection = Redis.from_url(app.config["REDIS_URL"])
     name = args.name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:4]}"
-    sweep.sweep_once(app)  # solves left behind by a worker that died before this one started
+    try:  # solves left behind by a worker that died before this one started
+        sweep.sweep_once(app)
+    except Exception:  # the database may come up after us: the periodic sweep catches up
+        logging.getLogger("worker").warning("first solve sweep failed", exc_info=True)
     stop_sweep = sweep.start(app, args.sweep_interval)
     try:
         worker = Worker(queues, connection=connection, name=name)
