@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from solver import load_scenario
-from solver.causes import cycle_causes, visit_causes
+from solver.causes import cycle_causes
 from solver.costs import plan_cost
 
 from .. import plans
@@ -142,7 +142,7 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
     })
     out["counts"] = {"staffed": len(out["visits"]), "unstaffed": len(out["unstaffed"])}
     if published is not None and published.id != version.id:
-        out["diff"] = _diff_with_causes(scenario, published.plan, plan, schools, reviewers)
+        out["diff"] = _diff_with_causes(scenario, version, published.plan, schools, reviewers)
     return out
 
 
@@ -167,22 +167,39 @@ def _support(cycle: Cycle, plan: dict, schools) -> dict:
     return {"met": met, "unmet": unmet}
 
 
-def _diff_with_causes(scenario: dict, before: dict, after: dict, schools, reviewers) -> dict:
-    """`plans.diff` of published → shown, each change with the solver's causes for it."""
-    result = plans.diff(before, after)
-    sc = load_scenario(scenario)
-    old = {v["school_urn"]: v for v in before.get("reviews", [])}
-    new = {v["school_urn"]: v for v in after.get("reviews", [])}
+def _diff_key(d: dict):
+    return ([(c["school_urn"], c["change"], c["date_before"], c["date_after"], c["joined"], c["left"])
+             for c in d.get("changes", [])],
+            [(c["request"], c["provider_before"], c["provider_after"]) for c in d.get("support_changes", [])])
+
+
+def _diff_with_causes(scenario: dict, version, before: dict, schools, reviewers) -> dict:
+    """Published → shown, each change with its causes.
+
+    A nightly proposal keeps the causes found the night it was made (today's data may no
+    longer explain it: the reviewer who was ill is back); they are used while the published
+    plan is still the one it was compared with, i.e. while the changes are the same.
+    Otherwise the causes are worked out now, the nightly job's way.
+    """
+    import copy as _copy
+
+    from ..nightly import explained_diff
+
+    after = version.plan
+    stored = getattr(version, "diff", None)
+    if stored and _diff_key(stored) == _diff_key(plans.diff(before, after)):
+        result = _copy.deepcopy(stored)
+        result["stored"] = True
+    else:
+        result = explained_diff(scenario, before, after)
+    result["cycle_causes"] = cycle_causes(load_scenario(scenario))
 
     def name(rid):
         r = reviewers.get(rid)
         return r.name if r and r.name else rid
 
     for change in result["changes"]:
-        urn = change["school_urn"]
-        change["school"] = _school(schools, urn)
+        change["school"] = _school(schools, change["school_urn"])
         change["joined_names"] = [name(r) for r in change["joined"]]
         change["left_names"] = [name(r) for r in change["left"]]
-        change["causes"] = visit_causes(sc, old.get(urn), new.get(urn))
-    result["cycle_causes"] = cycle_causes(sc)
     return result

@@ -262,3 +262,29 @@ def test_progress_json_reports_the_cycles_last_solve_to_its_officer(app, cycle_i
     assert {"objective", "bound", "elapsed_s", "time_limit_s"} <= set(body)
     script = client.get("/static/progress.js")
     assert script.status_code == 200 and "progress.json" not in script.data.decode()  # the URL comes from the page
+
+
+def test_a_proposal_shows_the_causes_stored_with_it_while_they_still_apply(app, cycle_id):
+    from service import plans
+    from service.extensions import db
+    from service.models import Cycle
+
+    client, _ = signed_in_client(app, OFFICER_EMAIL)
+    with app.app_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        v2 = plans.get_version(cycle, 2)
+        stored = plans.diff(cycle.published_version.plan, v2.plan)
+        for change in stored["changes"]:
+            change["causes"] = ["written the night it was proposed"]
+        v2.diff = stored
+        db.session.commit()
+    try:
+        page = client.get(f"/cycles/{cycle_id}?version=2").data.decode()
+        assert "written the night it was proposed" in page
+        assert "The causes are those found when this version was proposed." in page
+    finally:
+        with app.app_context():
+            plans.get_version(db.session.get(Cycle, cycle_id), 2).diff = None
+            db.session.commit()
+    page = client.get(f"/cycles/{cycle_id}?version=2").data.decode()
+    assert "written the night it was proposed" not in page and "is unavailable on" in page
