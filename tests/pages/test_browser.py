@@ -190,3 +190,40 @@ def test_sign_out_ends_the_session(page, server, app):
     page.goto(server + "/school")
     assert page.url.startswith(server + "/sign-in")
     shoot(page, "sign-in")
+
+
+def test_the_progress_of_a_running_solve_updates_in_place(page, server, app, cycle_id):
+    """A solve row that reports progress (as a runner does) and then ends: the page follows it."""
+    from service import solves
+    from service.extensions import db
+    from service.models import Solve, utcnow
+
+    with app.app_context():
+        row = Solve(cycle_id=cycle_id, status="running", time_limit_s=60, runner=solves.this_process(),
+                    started_at=utcnow(), objective=2500.0, bound=1000.0, elapsed_s=3.0)
+        db.session.add(row)
+        db.session.commit()
+        solve_id = row.id
+    solves._LIVE_THREADS.add(solve_id)  # this process "runs" it, so it is not reaped as dead
+
+    def update(**values):
+        with app.app_context():
+            db.session.execute(db.update(Solve).where(Solve.id == solve_id).values(**values))
+            db.session.commit()
+
+    try:
+        sign_in(page, server, app, OFFICER_EMAIL)
+        page.goto(server + f"/cycles/{cycle_id}")
+        box = page.locator("#progress")
+        assert box.get_attribute("aria-live") == "polite"
+        assert "£2,500" in box.inner_text() and "£1,000" in box.inner_text()
+        shoot(page, "cycle-solving")
+        update(objective=1800.0, bound=1700.0, elapsed_s=9.0)
+        page.locator('#progress [data-field="objective"]', has_text="£1,800").wait_for()
+        assert "£1,700" in box.inner_text()
+        update(status="cancelled", finished_at=utcnow())
+        page.get_by_text("Last solve: cancelled.").wait_for()  # the page reloaded on its own
+        assert page.locator("#progress").count() == 0
+    finally:
+        solves._LIVE_THREADS.discard(solve_id)
+        update(status="cancelled")
