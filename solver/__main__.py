@@ -48,7 +48,7 @@ def cmd_solve(args) -> int:
         def progress(obj, bound, elapsed):
             print(f"  {elapsed:7.2f}s  objective {obj}  bound {bound}", file=sys.stderr)
     plan = solve(scenario, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                 on_progress=progress)
+                 on_progress=progress, gap_limit=args.gap)
     _write_json(args.out, plan)
     gap = ""
     if plan["bound"] is not None and plan["objective"]:
@@ -97,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--time-limit", type=float, default=30.0)
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--gap", type=float, default=None,
+                   help="stop once proven within this fraction of the bound (e.g. 0.005)")
     s.add_argument("-v", "--verbose", action="store_true", help="print progress")
     s.set_defaults(func=cmd_solve)
     c = sub.add_parser("check", help="validate a plan against a scenario")

@@ -1,10 +1,11 @@
-"""The pairing model: who reviews which school, and which provider meets which request.
+"""The pairing model: who reviews which school (and, `with_support`, who supports whom).
 
-Dates are left to `dating.py`. Every rule that does not need a date is here (team, lead,
-capacity, conflicts via the eligible pairs, reciprocity, budgets, support), plus the date
-rules that can be seen pairwise (two reviewers with no common free start date never share
-a team). The model is therefore a relaxation of the whole problem: its proven bound is a
-proven bound of the cycle, and when its optimum can be dated the plan is proven optimal.
+Dates are left to `dating.py`. Every rule on teams that does not need a date is here (team,
+lead, capacity, conflicts via the eligible pairs, reciprocity, budgets), plus the date
+clashes that can be seen pairwise. The model is therefore a relaxation of its half of the
+problem: its proven bound is a proven bound of that half, and when its optimum can be dated
+that half is proven optimal. The support half is usually solved apart (`support.py`); the
+joint model is for cycles where the support conflict rule makes the halves pull apart.
 
 Costs are in pounds scaled by SCALE and rounded *down*, so every plan's model cost is at most
 its true cost and the model's bound stays a true lower bound.
@@ -26,10 +27,7 @@ def money(x: float) -> int:
 
 
 class PairingModel:
-    """With `reviews=False`, only the support half: its optimum bounds the support costs of
-    any plan, which the full model then uses as a cut (see `support_floor`)."""
-
-    def __init__(self, inst: Instance, reviews: bool = True):
+    def __init__(self, inst: Instance, with_support: bool = False):
         self.inst = inst
         sc = inst.sc
         c, w = sc.cycle, sc.cycle.weights
@@ -37,17 +35,10 @@ class PairingModel:
         self.x: dict[tuple[str, str], cp_model.IntVar] = {}
         self.y: dict[str, cp_model.IntVar] = {}
         self.u: dict[tuple[str, str], cp_model.IntVar] = {}
-        self.constant = 0  # scaled cost that no decision changes
-        terms: list[tuple[cp_model.IntVar, int]] = []
-
         self.support_terms: list[tuple[cp_model.IntVar, int]] = []
         self.support_constant = 0
-        if not reviews:
-            self.by_review, self.by_reviewer = {}, {}
-            self._support(terms)
-            self.terms = terms
-            m.minimize(sum(coef * v for v, coef in terms if coef) + self.constant)
-            return
+        self.constant = 0  # scaled cost that no decision changes
+        terms: list[tuple[cp_model.IntVar, int]] = []
 
         by_review: dict[str, list[str]] = defaultdict(list)
         by_reviewer: dict[str, list[str]] = defaultdict(list)
@@ -91,7 +82,8 @@ class PairingModel:
 
         self._reciprocity()
         self._budgets()
-        self._support(terms)
+        if with_support:
+            self._support(terms)
         self._changes(terms)
 
         self.terms = terms
@@ -248,85 +240,37 @@ class PairingModel:
                 if v is not None:
                     terms.append((v, -price))
 
-    def support_expr(self):
-        return sum(coef * v for v, coef in self.support_terms if coef) + self.support_constant
-
-    def support_floor(self, floor: int):
-        """Cut: the support half costs at least `floor`, a proven bound of the support half
-        on its own. Capacity is a knapsack whose LP relaxation meets requests in fractions,
-        and one request's worth of unmet penalty dwarfs every other cost; the cut gives the
-        relaxation the integer answer instead."""
+    def support_floor(self, pounds: float):
+        """Cut: the support half costs at least this proven bound of the support half alone.
+        Its knapsack relaxation would otherwise meet requests in fractions."""
         if self.support_terms:
-            self.m.add(self.support_expr() >= floor)
+            self.m.add(sum(coef * v for v, coef in self.support_terms if coef)
+                       + self.support_constant
+                       # Each request's floored cost may sit up to one unit under its cost.
+                       >= math.floor(pounds * SCALE) - len(self.inst.sc.support_requests))
 
     # --- hints and cuts ---------------------------------------------------------------
 
-    def hint(self, assignment: dict[str, list[str]], support: dict[str, str]):
+    def hint(self, assignment: dict[str, list[str]], support: dict[str, str] | None = None):
         self.m.clear_hints()
+        for (qid, pid), v in self.u.items():
+            self.m.add_hint(v, (support or {}).get(qid) == pid)
         chosen = {(rid, urn) for urn, rids in assignment.items() for rid in rids}
         for key, v in self.x.items():
             self.m.add_hint(v, key in chosen)
         for urn, y in self.y.items():
             self.m.add_hint(y, urn in assignment)
-        for (qid, pid), v in self.u.items():
-            self.m.add_hint(v, support.get(qid) == pid)
 
     def forbid_together(self, pairs: list[tuple[str, str]]):
         """A no-good: these (reviewer, school) pairs are never all chosen together."""
         self.m.add_bool_or([self.x[p].Not() for p in pairs])
 
-    def read(self, solver: cp_model.CpSolver) -> tuple[dict[str, list[str]], dict[str, str]]:
+    def read(self, solver: cp_model.CpSolver) -> dict[str, list[str]]:
         teams: dict[str, list[str]] = defaultdict(list)
         for (rid, urn), v in self.x.items():
             if solver.boolean_value(v):
                 teams[urn].append(rid)
-        support = {qid: pid for (qid, pid), v in self.u.items() if solver.boolean_value(v)}
-        return dict(teams), support
+        return dict(teams)
 
-
-def support_mip(inst: Instance, time_limit: float,
-                forbidden: frozenset = frozenset()) -> tuple[float | None, float | None, dict]:
-    """The support half alone as a MIP: (proven lower bound, cost found, matching), in pounds.
-
-    Same rules as `PairingModel._support` without the reviewers. With no `forbidden` pairs
-    that leaves out the support conflict rule, which only removes plans, so the bound is a
-    bound of the support half of any plan. Given the teams of a plan, `forbidden` holds the
-    (request, provider) pairs their visits rule out, and the answer is the best support for
-    those teams. SCIP (bundled with OR-Tools) proves these small knapsacks in well under a
-    second; it is the first choice because it stays silent on stdout. (None, None, {}) when
-    no MIP solver is available.
-    """
-    from ortools.linear_solver import pywraplp
-
-    sc = inst.sc
-    lp = pywraplp.Solver.CreateSolver("SCIP") or pywraplp.Solver.CreateSolver("HIGHS")
-    if lp is None or not inst.support_pairs:
-        return None, None, {}
-    lp.SuppressOutput()
-    lp.SetTimeLimit(int(max(0.1, time_limit) * 1000))
-    reqs = {q.id: q for q in sc.support_requests}
-    provs = {p.id: p for p in sc.providers}
-    w = sc.cycle.weights
-    u = {k: lp.BoolVar(f"u{i}") for i, k in enumerate(inst.support_pairs) if k not in forbidden}
-    by_req: dict[str, list] = defaultdict(list)
-    by_prov: dict[str, list] = defaultdict(list)
-    for (qid, pid), v in u.items():
-        by_req[qid].append(v)
-        by_prov[pid].append(reqs[qid].days * v)
-    for vs in by_req.values():
-        lp.Add(lp.Sum(vs) <= 1)
-    for pid, load in by_prov.items():
-        lp.Add(lp.Sum(load) <= provs[pid].capacity_days)
-    if sc.cycle.support_budget is not None:
-        lp.Add(lp.Sum([reqs[q].days * provs[p].day_rate * v for (q, p), v in u.items()])
-               <= sc.cycle.support_budget)
-    penalty = sum(w.unmet_support * q.priority for q in sc.support_requests)
-    lp.Minimize(lp.Sum([(inst.support_pairs[(q, p)] - w.unmet_support * reqs[q].priority) * v
-                        for (q, p), v in u.items()]) + penalty)
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
-    status = lp.Solve(params)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return None, None, {}
-    matching = {q: p for (q, p), v in u.items() if v.solution_value() > 0.5}
-    return lp.Objective().BestBound(), lp.Objective().Value(), matching
+    def read_support(self, solver: cp_model.CpSolver) -> dict[str, str]:
+        return {qid: pid for (qid, pid), v in self.u.items() if solver.boolean_value(v)}

@@ -1,12 +1,14 @@
-"""solve(scenario) -> plan: pair with CP-SAT, date the teams, repair, explain, price.
+"""solve(scenario) -> plan: support, pair, date, repair, explain, price.
 
 1. `instance.build_instance`: fixed visits, start dates, eligible pairs (rules 1, 4, 5, 9).
    Fixed visits that break the rules on their own make the cycle INFEASIBLE, said by whom.
-2. `model.PairingModel`: teams and support for least cost (rules 2, 3, 6, 7, 8), warm-started
-   from the previous plan. Its bound is a bound of the whole cycle.
-3. `dating.date_teams`: dates for those teams (rules 1, 4), fewest date changes. A team that
-   cannot be dated is ruled out in the pairing model and step 2 runs again while time lasts.
-4. The plan: teams with roles, dates, unstaffed reviews and unmet requests with reasons, and
+2. `support.best_support`: the support half alone, exactly (a MIP): its bound and matching.
+3. `model.PairingModel`: teams for least cost (rules 2, 3, 5, 6, 7), warm-started from the
+   previous plan and a greedy; its bound plus the support half's is a bound of the cycle.
+   The support is then re-solved for the chosen teams if they rule out a match (rule 8).
+4. `dating.date_teams`: dates for those teams (rules 1, 4), fewest date changes. A team that
+   cannot be dated is ruled out in the pairing model and step 3 runs again while time lasts.
+5. The plan: teams with roles, dates, unstaffed reviews and unmet requests with reasons, and
    the objective recomputed by `costs.plan_cost` — never taken from the model.
 """
 from __future__ import annotations
@@ -22,31 +24,48 @@ from .costs import plan_cost
 from .dating import components, date_teams
 from .greedy import greedy_teams
 from .instance import Instance, build_instance
-from .model import SCALE, PairingModel, money, support_mip
+from .model import SCALE, PairingModel
 from .reasons import unmet_reasons, unstaffed_reasons
 from .scenario import Scenario, load_scenario
+from .support import SupportAnswer, best_support, forbidden_by
 
 ProgressFn = Callable[[float | None, float | None, float], None]
 MAX_REPAIRS = 5
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_progress: ProgressFn | None, offset: float, started: float):
+    """Reports the whole cycle's objective and bound: the pairing search's plus the support
+    half's (its best matching, and its proven bound)."""
+
+    def __init__(self, on_progress: ProgressFn | None, support: SupportAnswer | None,
+                 started: float):
         super().__init__()
         self.on_progress, self.started = on_progress, started
+        # The joint model's objective already holds the support half.
+        self.add_value = support.value if support else 0.0
+        self.add_bound = support.bound if support else 0.0
         self.best: float | None = None
 
     def on_solution_callback(self):
-        self.best = self.objective_value / SCALE
+        self.best = self.objective_value / SCALE + self.add_value
         if self.on_progress:
-            self.on_progress(self.best, self.best_objective_bound / SCALE,
+            self.on_progress(self.best, self.best_objective_bound / SCALE + self.add_bound,
+                             time.monotonic() - self.started)
+
+    def on_bound(self, bound: float):
+        if self.on_progress:
+            self.on_progress(self.best, bound / SCALE + self.add_bound,
                              time.monotonic() - self.started)
 
 
 def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0,
           on_progress: ProgressFn | None = None, stop: threading.Event | None = None,
-          log: bool = False) -> dict:
-    """Solve one cycle. Raises `scenario.ScenarioError` for bad input; never half-answers."""
+          gap_limit: float | None = None, log: bool = False) -> dict:
+    """Solve one cycle. Raises `scenario.ScenarioError` for bad input; never half-answers.
+
+    `gap_limit` (a fraction, e.g. 0.005) ends the search once the plan is proven that close
+    to the bound: the nightly re-optimisation of many cycles needs good plans, not proofs.
+    """
     started = time.monotonic()
     sc = load_scenario(scenario)
     inst = build_instance(sc)
@@ -54,102 +73,142 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
         return _infeasible_plan(inst, started, workers)
 
     deadline = started + time_limit
+    # The support half on its own: a proven bound for any plan, and the matching to keep
+    # when the teams allow it (the only rule joining the halves is the support conflict).
+    alone = best_support(inst, min(5.0, 0.1 * time_limit), forbidden_by(inst, {}))
     pm = PairingModel(inst)
-    hint_support: dict[str, str] = {}
-    if sc.support_requests:
-        floor, hint_support = _support_floor(inst, min(2.0, 0.1 * time_limit), workers, seed)
-        pm.support_floor(floor)
-    hint_teams = greedy_teams(inst, hint_support, start=_previous_teams(inst, pm))
-    pm.hint(hint_teams, hint_support)
-    bound: float | None = None
+    pm.hint(greedy_teams(inst, alone.matching, start=_previous_teams(inst, pm)))
+    coupled = _halves_may_meet(inst, alone)
+    joint = False
+    nogoods: list[list[tuple[str, str]]] = []
+    bound: float | None = None  # of the whole cycle, in pounds
     proven = False
     teams: dict[str, list[str]] = {}
-    support: dict[str, str] = {}
+    support = alone
     dates: dict = {}
     undated: list[str] = []
-    for attempt in range(MAX_REPAIRS + 1):
+    best: tuple[float, dict, SupportAnswer] | None = None  # the cheapest pairing seen
+    continued = False
+    for attempt in range(MAX_REPAIRS + 3):
         left = deadline - time.monotonic()
-        solver = cp_model.CpSolver()
-        p = solver.parameters
-        # Keep a slice of the time for dating and writing the plan.
-        p.max_time_in_seconds = max(0.2, left * (0.85 if attempt == 0 else 0.5) - 0.2)
-        p.num_workers = max(1, workers)
-        p.random_seed = seed
-        p.log_search_progress = log
-        # Measured: on this model presolve spends seconds rewriting the team and capacity rows
-        # and leaves the LP-guided search a worse start; without it the first good plan comes
-        # in well under a second (bench/, 400 schools: gap 1.8% -> 0.06% in 30 s).
-        p.cp_model_presolve = False
-        if workers <= 1:
-            p.interleave_search = False
-        cb = _Progress(on_progress, 0.0, started)
+        # Keep a slice of the time for dating and writing the plan; when the support
+        # conflict rule may join the halves, the first search gets half, so that the joint
+        # model has time if it is needed.
+        share = 0.5 if attempt == 0 and coupled else 0.85 if attempt == 0 or joint or continued else 0.5
+        solver = _cp_solver(max(0.2, left * share - 0.2), workers, seed, gap_limit, log)
+        cb = _Progress(on_progress, None if joint else alone, started)
         if on_progress:
-            solver.best_bound_callback = lambda b: on_progress(
-                cb.best, b / SCALE, time.monotonic() - started)
+            solver.best_bound_callback = cb.on_bound
         watcher = _watch(stop, solver)
         status = solver.solve(pm.m, cb)
         watcher.set()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            teams, support = pm.read(solver)
-            # Every run's model is a relaxation of the cycle (the cuts are valid), so the
-            # best of their bounds is a bound.
-            new_bound = solver.best_objective_bound / SCALE
+            teams = pm.read(solver)
+            # Each model is a relaxation of the cycle (or of its reviews half, to which the
+            # support half's own bound adds); the cuts are valid, so the best bound stands.
+            new_bound = solver.best_objective_bound / SCALE + (0.0 if joint else alone.bound)
             bound = new_bound if bound is None else max(bound, new_bound)
             proven = status == cp_model.OPTIMAL
         else:  # no solution at all in the time: everything unstaffed is always valid
-            teams, support, proven = {}, {}, False
-        support = _polish_support(inst, teams, support)
+            teams, proven = {}, False
+        support = _support_for(inst, teams, alone)
+        cost = _pairing_cost(inst, teams) + support.value
+        if best is not None and cost > best[0] + 1e-6:
+            # A later search (the joint model, or one restarted after cuts) did worse than an
+            # earlier one: keep the earlier plan unless the cuts ruled it out.
+            if not nogoods or _keeps_nogoods(best[1], nogoods):
+                cost, teams, support = best
+                proven = False
+        best = (cost, teams, support)
+        stopped = stop is not None and stop.is_set()
+        room = deadline - time.monotonic() > 2.0 and not stopped
+        if not joint and support.value > alone.value + 1e-6 and room:
+            # These teams cost the support half more than it costs alone: solve both halves
+            # together, from this plan, keeping every cut made so far.
+            joint = True
+            pm = PairingModel(inst, with_support=True)
+            pm.support_floor(alone.bound)
+            for ng in nogoods:
+                pm.forbid_together(ng)
+            pm.hint(teams, support.matching)
+            continue
+        if attempt == 0 and coupled and not joint and not proven and room:
+            continued = True  # the halves did not meet: give the pairing the rest of the time
+            pm.hint(teams)
+            continue
+        if not joint:
+            proven = proven and support.value <= alone.value + 1e-6 and alone.proven
         dating_time = max(0.5, min(10.0, (deadline - time.monotonic()) * 0.5))
         dates, undated = date_teams(inst, teams, time_limit=dating_time, workers=workers, seed=seed)
-        stopped = stop is not None and stop.is_set()
-        if not undated or stopped or time.monotonic() > deadline - 1.0 or attempt == MAX_REPAIRS:
+        if not undated or stopped or time.monotonic() > deadline - 1.0 or attempt >= MAX_REPAIRS:
             break
         # Rule out each clashing combination and pair again from the rest of the answer.
         clash = set(undated)
         for group in components(inst, teams):
             if group & clash:
                 core = _clash_core(inst, {u: teams[u] for u in group}, workers, seed)
-                pm.forbid_together([(rid, urn) for urn in core for rid in teams[urn]])
-        keep = {urn: rids for urn, rids in teams.items() if urn not in clash}
-        pm.hint(keep, support)
-        proven = False
+                nogoods.append([(rid, urn) for urn in core for rid in teams[urn]])
+                pm.forbid_together(nogoods[-1])
+        pm.hint({urn: rids for urn, rids in teams.items() if urn not in clash}, support.matching)
 
     # A team that could not be dated is not a visit: its review is unstaffed.
     for urn in undated:
         teams.pop(urn, None)
-    plan = _write_plan(inst, teams, dates, support, set(undated), started, workers)
+    plan = _write_plan(inst, teams, dates, support.matching, set(undated), started, workers)
     cost = plan["objective"]
     if bound is not None:
-        bound = min(bound, cost)  # the model's bound, floored, never above a real plan's cost
-        bound = math.floor(bound * 100) / 100
+        bound = math.floor(min(bound, cost) * 100) / 100  # to the penny, never above a plan
     plan["bound"] = bound
     date_cost = plan["changes"]["date_changes"] * sc.cycle.weights.date_change
     plan["status"] = "OPTIMAL" if proven and not undated and date_cost == 0 else "FEASIBLE"
     return plan
 
 
-def _support_floor(inst: Instance, time_limit: float, workers: int, seed: int) -> tuple[int, dict]:
-    """A proven lower bound of the support half's cost (scaled), and its best matching.
+def _pairing_cost(inst: Instance, teams: dict[str, list[str]]) -> float:
+    """The reviews half's cost of these teams, in pounds (what the pairing model minimises)."""
+    sc = inst.sc
+    w = sc.cycle.weights
+    chosen = {(rid, urn) for urn, rids in teams.items() for rid in rids}
+    cost = sum(inst.pairs[p].cost for p in chosen)
+    cost += sum(w.unstaffed * rv.priority for rv in inst.open_reviews if rv.school_urn not in teams)
+    cost += sum(w.change for pv in sc.previous if pv.school_urn not in inst.fixed
+                for m in pv.team if (m.reviewer, pv.school_urn) not in chosen)
+    return cost
 
-    The support half is a multiple knapsack under a budget; a MIP solver's cuts prove it in
-    a fraction of a second where CP-SAT's search stalls for minutes, so HiGHS (bundled with
-    OR-Tools) solves it; CP-SAT is the fallback.
-    """
-    bound, _, matching = support_mip(inst, time_limit)
-    if bound is not None:
-        # The MIP's bound is on true costs, within its tolerances; the model's costs are
-        # floored. Take off a pound per request and the cut stays a true bound of the model.
-        return money(bound - 1e-6 * abs(bound) - len(inst.sc.support_requests) - 1.0), matching
-    sm = PairingModel(inst, reviews=False)
+
+def _keeps_nogoods(teams: dict[str, list[str]], nogoods: list[list[tuple[str, str]]]) -> bool:
+    chosen = {(rid, urn) for urn, rids in teams.items() for rid in rids}
+    return all(not all(p in chosen for p in ng) for ng in nogoods)
+
+
+def _cp_solver(time_limit: float, workers: int, seed: int, gap_limit: float | None,
+               log: bool) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-    solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = seed
-    status = solver.solve(sm.m)
-    floor = math.ceil(solver.best_objective_bound - 1e-6)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return floor, {}
-    return floor, sm.read(solver)[1]
+    p = solver.parameters
+    p.max_time_in_seconds = time_limit
+    p.num_workers = max(1, workers)
+    p.random_seed = seed
+    if gap_limit is not None:
+        p.relative_gap_limit = gap_limit
+    p.log_search_progress = log
+    # Measured: on this model presolve spends seconds rewriting the team and capacity rows
+    # and leaves the LP-guided search a worse start; without it the first good plan comes
+    # in well under a second (bench/, 400 schools: gap 1.8% -> 0.06% in 30 s).
+    p.cp_model_presolve = False
+    if workers <= 1:
+        p.interleave_search = False
+    return solver
+
+
+def _halves_may_meet(inst: Instance, alone: SupportAnswer) -> bool:
+    """Could any eligible visit rule out a match of the support half's best matching?"""
+    if not alone.matching or not inst.rules.support_conflict_applies():
+        return False
+    sc = inst.sc
+    provs = {p.id: p for p in sc.providers}
+    reqs = {q.id: q for q in sc.support_requests}
+    at_risk = {(provs[p].school_urn, reqs[q].school_urn) for q, p in alone.matching.items()}
+    return any((sc.reviewer_by_id[rid].school_urn, urn) in at_risk for rid, urn in inst.pairs)
 
 
 def _clash_core(inst: Instance, group: dict[str, list[str]], workers: int, seed: int) -> list[str]:
@@ -166,31 +225,13 @@ def _clash_core(inst: Instance, group: dict[str, list[str]], workers: int, seed:
     return core
 
 
-def _polish_support(inst: Instance, teams: dict[str, list[str]], support: dict[str, str]) -> dict:
-    """The best support for these teams: when the pairing search ran out of time before its
-    support half was right, an exact answer for fixed teams costs a fraction of a second."""
-    if not inst.sc.support_requests:
-        return support
-    sc = inst.sc
-    provs = {p.id: p for p in sc.providers}
-    reqs = {q.id: q for q in sc.support_requests}
-    forbidden = frozenset()
-    if inst.rules.support_conflict_applies():
-        directed = {(sc.reviewer_by_id[rid].school_urn, urn) for urn, rids in teams.items()
-                    for rid in rids} | {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
-                                        for urn, pv in inst.fixed.items() for m in pv.team}
-        forbidden = frozenset(k for k in inst.support_pairs
-                              if (provs[k[1]].school_urn, reqs[k[0]].school_urn) in directed)
-    _, value, matching = support_mip(inst, 5.0, forbidden)
-    if value is None:
-        return support
-
-    def cost(match):
-        w = sc.cycle.weights
-        return sum(inst.support_pairs[(q, p)] for q, p in match.items()) + sum(
-            w.unmet_support * q.priority for q in sc.support_requests if q.id not in match)
-
-    return matching if cost(matching) < cost(support) - 1e-6 else support
+def _support_for(inst: Instance, teams: dict[str, list[str]], alone: SupportAnswer) -> SupportAnswer:
+    """The best support for these teams: the matching found alone when the teams leave it
+    standing, else the support half solved again without the pairs the teams rule out."""
+    forbidden = forbidden_by(inst, teams)
+    if not any((q, p) in forbidden for q, p in alone.matching.items()):
+        return alone
+    return best_support(inst, 5.0, forbidden)
 
 
 def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading.Event:
