@@ -15,12 +15,12 @@ import uuid
 
 def main(argv=None) -> int:
     from redis import Redis
-    from rq import Worker
 
     from service import logs
 
     from . import sweep
     from .jobs import _app
+    from .solve_worker import SolveWorker
 
     parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         logging.getLogger("worker").warning("first solve sweep failed", exc_info=True)
     stop_sweep = sweep.start(app, args.sweep_interval)
     try:
-        worker = Worker(queues, connection=connection, name=name)
+        worker = SolveWorker(queues, connection=connection, name=name, app=app)
         # The scheduler moves jobs whose retry is due back to their queue.
         worker.work(burst=args.burst, with_scheduler=True)
     finally:

@@ -206,3 +206,19 @@ def test_rq_abandoned_job_cleanup_fails_the_solve_through_the_callback(app, admi
         assert solve.status == "failed" and "abandoned" in solve.error, solve.error
         db.session.remove()
     assert _versions(app, cycle_id) == 0
+
+
+def test_rq_stop_job_command_keeps_the_best_plan(app, admin, workers, stack):
+    from redis import Redis
+    from rq.command import send_stop_job_command
+
+    workers()
+    cycle_id = admin.post("/api/v1/cycles", json=la_scenario(60)).json["id"]
+    solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 60}).json["id"]
+    _wait_running_with_progress(admin, solve_id)
+    stopped_at = time.monotonic()
+    send_stop_job_command(Redis.from_url(stack["env"]["REDIS_URL"]), solve_id)
+    body = wait_solve(admin, solve_id, timeout=30)
+    assert body["status"] == "cancelled", body
+    assert time.monotonic() - stopped_at < 15
+    assert body["plan_version"] == 1 and _versions(app, cycle_id) == 1
