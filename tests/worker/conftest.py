@@ -130,8 +130,9 @@ def workers(stack, tmp_path):
     started = []
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
 
-    def start(*args):
-        w = WorkerProcess(base | stack["env"], str(tmp_path / f"worker-{len(started)}.log")).start(*args)
+    def start(*args, env=None):
+        w = WorkerProcess(base | stack["env"] | (env or {}),
+                          str(tmp_path / f"worker-{len(started)}.log")).start(*args)
         started.append(w)
         return w
 

@@ -222,3 +222,28 @@ def test_rq_stop_job_command_keeps_the_best_plan(app, admin, workers, stack):
     assert body["status"] == "cancelled", body
     assert time.monotonic() - stopped_at < 15
     assert body["plan_version"] == 1 and _versions(app, cycle_id) == 1
+
+
+def test_a_lost_database_is_retried_and_the_solve_then_runs(app, admin, workers, stack):
+    """A worker that cannot reach the database hands the job back (RQ Retry); once a worker that
+    can reach it picks the retry up, the solve runs to its plan."""
+    from redis import Redis
+    from rq.job import Job
+
+    cycle_id = admin.post("/api/v1/cycles", json=la_scenario(20)).json["id"]
+    cut_off = workers(env={"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/test"})
+    solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 2}).json["id"]
+    job = Job.fetch(solve_id, connection=Redis.from_url(stack["env"]["REDIS_URL"]))
+    deadline = time.monotonic() + 30
+    while job.refresh() or not job.number_of_retries:
+        assert time.monotonic() < deadline, cut_off.output()[-3000:]
+        time.sleep(0.1)
+    assert job.get_status().value in ("scheduled", "queued")
+    assert admin.get(f"/api/v1/solves/{solve_id}").json["status"] == "queued"  # not failed: it will run
+    cut_off.proc.terminate()  # warm: it is idle, and it gives up its scheduler lock
+    cut_off.proc.wait(timeout=20)
+
+    workers()
+    body = wait_solve(admin, solve_id, timeout=40)
+    assert body["status"] == "finished", body
+    assert body["plan_version"] == 1
