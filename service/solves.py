@@ -8,7 +8,11 @@ queued -> running -> finished | failed | cancelled.
 
 Cancelling sets a flag on the row that the running job polls (and, in-process,
 an Event directly). RQ's own stop-job command would SIGKILL the work horse and
-lose the best plan found so far, which the API promises to keep.
+lose the best plan found so far, which the API promises to keep; the worker
+(`worker/solve_worker.py`) turns that command into the same flag.
+
+A running RQ solve keeps a heartbeat key in Redis (`heartbeat_key`); a solve whose
+key has expired belongs to a worker that was killed, and `reap_if_dead` fails it.
 """
 
 from __future__ import annotations
