@@ -188,3 +188,22 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
     records = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
     assert any(r["logger"] == "gunicorn.access" and "/healthz" in r["message"] for r in records)
     assert any(r["logger"] == "gunicorn.error" for r in records)
+
+
+def test_the_scheduler_command_runs_and_passes_its_health_check(stack, tmp_path):
+    env = os.environ | stack["env"] | {"TZ": "UTC"}
+    log = open(tmp_path / "cron.log", "wb")
+    proc = subprocess.Popen([os.path.join(BIN, "rq"), "cron", "--url", stack["env"]["REDIS_URL"], "worker.cron"],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run([sys.executable, "-m", "worker.health", "--scheduler"], env=env, cwd=ROOT,
+                             capture_output=True).returncode != 0:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "cron.log").read_text()
+            time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+    text = (tmp_path / "cron.log").read_text()
+    assert "worker.nightly.reoptimise_live_cycles" in text and "0 1,2 * * *" in text
