@@ -143,7 +143,7 @@ def test_other_la_keeps_its_own_copy_of_a_school(admin, other_admin, cycle_id):
 def test_cycle_state_follows_its_life(admin, cycle_id):
     import datetime as dt
 
-    from conftest import wait_solve
+    from api_helpers import wait_solve
 
     over = dt.date.today() > dt.date(2026, 9, 18)
     assert admin.get(f"/api/v1/cycles/{cycle_id}").json["state"] == ("over" if over else "draft")

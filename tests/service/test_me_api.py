@@ -2,7 +2,7 @@
 
 import icalendar
 
-from conftest import make_user, wait_solve
+from api_helpers import make_user, wait_solve
 from test_cycles_api import assert_error
 
 

@@ -6,7 +6,7 @@ import io
 import icalendar
 import solver
 
-from conftest import wait_solve
+from api_helpers import wait_solve
 from test_cycles_api import assert_error
 
 
@@ -196,7 +196,7 @@ def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp
 
 def test_locked_visit_that_can_no_longer_happen_gives_an_infeasible_plan_that_cannot_be_published(
         app, client, admin, solved):
-    from conftest import make_user
+    from api_helpers import make_user
 
     plan = admin.get(f"/api/v1/cycles/{solved}/plan").json
     visit = plan["reviews"][0]

@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import wait_solve
+from api_helpers import wait_solve
 from test_cycles_api import assert_error
 
 
