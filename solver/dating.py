@@ -1,4 +1,7 @@
-"""Dates for fixed teams: rules 1 and 4 across visits, fewest date changes, days spread out.
+"""Dates for fixed teams: rules 1 and 4 across visits, fewest date changes, visits spread out.
+
+CP-SAT finds dates with the fewest changes and no crowded day; a local pass then moves
+visits from crowded weeks to quiet ones.
 
 Given who visits which school, each staffed review gets a start date from the dates every
 member is free on; a reviewer's visits, and their own school's visit, never share a day.
@@ -62,9 +65,7 @@ def date_teams(inst: Instance, teams: dict[str, list[str]], *, time_limit: float
     cost = []
     undatable = []
     for urn, rids in teams.items():
-        mask = inst.starts[urn]
-        for rid in rids:
-            mask &= inst.pairs[(rid, urn)].starts
+        mask = _team_mask(inst, urn, rids)
         options = [i for i in range(n_days) if mask >> i & 1]
         if not options:
             undatable.append(urn)
@@ -95,15 +96,13 @@ def date_teams(inst: Instance, teams: dict[str, list[str]], *, time_limit: float
         if len(group) > 1:
             m.add_no_overlap(group)
 
-    # Spread visits over the term: an officer cannot attend ten visits on one Tuesday.
-    # This only breaks ties; a date change or an undated review always weighs more.
+    # No day crowded with visits (an officer cannot attend ten on one Tuesday). This only
+    # breaks ties: a date change or an undated review always weighs more.
     if start:
         per_day = max(1, -(-len(start) * vd // max(1, n_days)))
-        demands = [1] * len(interval)
-        load = m.new_int_var(per_day, max(per_day, len(interval)), "peak")
-        m.add_cumulative(list(interval.values()), demands, load)
+        load = m.new_int_var(per_day, max(per_day, len(interval)), "peak_day")
+        m.add_cumulative(list(interval.values()), [1] * len(interval), load)
         cost.append(load)
-
     m.minimize(sum(cost))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit)
@@ -118,4 +117,89 @@ def date_teams(inst: Instance, teams: dict[str, list[str]], *, time_limit: float
             dates[urn] = inst.cal.school_days[solver.value(s)]
         else:
             undatable.append(urn)
-    return dates, undatable
+    return _even_out(inst, teams, dates, previous), undatable
+
+
+def _team_mask(inst: Instance, urn: str, rids: list[str]) -> int:
+    mask = inst.starts[urn]
+    for rid in rids:
+        mask &= inst.pairs[(rid, urn)].starts
+    return mask
+
+
+def _even_out(inst: Instance, teams: dict[str, list[str]], dates: dict[str, dt.date],
+              previous: dict[str, dt.date]) -> dict[str, dt.date]:
+    """Move visits out of crowded weeks into quiet ones, keeping every rule.
+
+    Visits bunched into the first weeks of term leave no room to move anything later, and
+    heads away together leave a town's schools short. A visit still on its published date
+    stays there; any other may move to a date its whole team is free on, where no member
+    has another visit or their own school's visit, and no head of the school is away.
+    """
+    sc = inst.sc
+    days = inst.cal.school_days
+    vd = sc.cycle.visit_days
+    index = inst.cal.index
+    week = [d.isocalendar()[:2] for d in days]
+    n_weeks = len(set(week))
+    fair = -(-len(dates) // max(1, n_weeks))
+    load: dict[tuple, int] = defaultdict(int)
+    per_day: dict[int, int] = defaultdict(int)
+    for urn, d in dates.items():
+        load[week[index[d]]] += 1
+        per_day[index[d]] += 1
+    # Who is away on which day indices, and whose visits a school's heads make.
+    away: dict[str, dict[int, str]] = defaultdict(dict)
+    for urn, d in dates.items():
+        for rid in teams[urn]:
+            for k in range(vd):
+                away[rid][index[d] + k] = urn
+    home_heads = {urn: [r.id for r in inst.rules.reviewers_of_school.get(urn, [])] for urn in dates}
+    visited_on: dict[str, int] = {urn: index[d] for urn, d in dates.items()}
+
+    def fits(urn: str, i: int) -> bool:
+        span = range(i, i + vd)
+        for rid in teams[urn]:
+            if any(away[rid].get(k, urn) != urn for k in span):
+                return False
+            home = sc.reviewer_by_id[rid].school_urn
+            if home in visited_on and home != urn:
+                j = visited_on[home]
+                if abs(i - j) < vd:
+                    return False
+        for rid in home_heads[urn]:  # the school's own heads must be at home
+            if any(k in away[rid] and away[rid][k] != urn for k in span):
+                return False
+        return True
+
+    for _ in range(3):
+        moved = False
+        for urn in sorted(dates, key=lambda u: (-load[week[index[dates[u]]]], u)):
+            i = index[dates[urn]]
+            if previous.get(urn) == dates[urn] or load[week[i]] <= fair:
+                continue
+            mask = _team_mask(inst, urn, teams[urn])
+            best = None
+            for j in range(len(days)):
+                if not mask >> j & 1 or load[week[j]] + 1 >= load[week[i]]:
+                    continue
+                key = (load[week[j]], per_day[j], j)
+                if (best is None or key < best[0]) and fits(urn, j):
+                    best = (key, j)
+            if best is None:
+                continue
+            j = best[1]
+            for rid in teams[urn]:
+                for k in range(vd):
+                    away[rid].pop(i + k, None)
+                    away[rid][j + k] = urn
+            load[week[i]] -= 1
+            load[week[j]] += 1
+            per_day[i] -= 1
+            per_day[j] += 1
+            visited_on[urn] = j
+            dates[urn] = days[j]
+            moved = True
+        if not moved:
+            break
+    return dates
