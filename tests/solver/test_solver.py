@@ -210,3 +210,17 @@ def test_every_plan_passes_the_checker(sc):
     assert plan["bound"] is None or plan["bound"] <= plan["objective"] + 1e-6
     for u in plan["unstaffed"]:
         assert u["reasons"]
+
+
+def test_visits_spread_over_the_term():
+    import collections
+    import datetime as dt
+
+    sc = generate(140, seed=8)
+    plan = solve(sc, time_limit=10)
+    weeks = collections.Counter(dt.date.fromisoformat(v["date"]).isocalendar()[:2] for v in plan["reviews"])
+    term_weeks = 13  # 14 weeks from 7 September to 11 December, less half term
+    fair = -(-len(plan["reviews"]) // term_weeks)
+    assert max(weeks.values()) <= fair + 1, sorted(weeks.values())
+    days = collections.Counter(v["date"] for v in plan["reviews"])
+    assert max(days.values()) == 1
