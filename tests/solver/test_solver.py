@@ -216,11 +216,11 @@ def test_visits_spread_over_the_term():
     import collections
     import datetime as dt
 
-    sc = generate(140, seed=8)
+    sc = generate(140, seed=8, review_share=0.9)  # more visits than school days
     plan = solve(sc, time_limit=10)
     weeks = collections.Counter(dt.date.fromisoformat(v["date"]).isocalendar()[:2] for v in plan["reviews"])
     term_weeks = 13  # 14 weeks from 7 September to 11 December, less half term
     fair = -(-len(plan["reviews"]) // term_weeks)
     assert max(weeks.values()) <= fair + 1, sorted(weeks.values())
     days = collections.Counter(v["date"] for v in plan["reviews"])
-    assert max(days.values()) == 1
+    assert max(days.values()) <= 2
