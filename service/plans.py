@@ -71,19 +71,13 @@ def recost(scenario: dict, plan: dict) -> dict:
     """
     from solver import load_scenario
     from solver.calendar import Calendar
-    from solver.costs import plan_cost
+    from solver.costs import price_plan
 
     sc = load_scenario(scenario)
     cal = Calendar(sc)
     for visit in plan["reviews"]:
         visit["days"] = [d.isoformat() for d in cal.occupied(dt.date.fromisoformat(visit["date"]))]
-    cost = plan_cost(sc, plan)
-    plan["objective"] = round(cost.objective, 2)
-    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
-                     "mileage": round(cost.mileage, 2),
-                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
-    plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
-    return plan
+    return price_plan(sc, plan)
 
 
 def plan_from_previous(scenario: dict) -> dict:

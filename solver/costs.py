@@ -140,3 +140,15 @@ def plan_cost(sc: Scenario, plan: dict) -> PlanCost:
     total += w.change * dropped + w.date_change * date_changes
     return PlanCost(objective=total, backfill=backfill, support=support, mileage=mileage,
                     backfill_by_cluster=by_cluster, dropped_pairs=dropped, date_changes=date_changes)
+
+
+def price_plan(sc: Scenario, plan: dict) -> dict:
+    """Write a plan's `objective`, `costs` and `changes` from its visits and support, by the
+    formula: what the solver reports, and what the service writes for a plan made by hand."""
+    cost = plan_cost(sc, plan)
+    plan["objective"] = round(cost.objective, 6)
+    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
+                     "mileage": round(cost.mileage, 2),
+                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
+    plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
+    return plan

@@ -21,6 +21,8 @@ import math
 import random
 import sys
 
+from .scenario import DEFAULT_WEIGHTS
+
 # --- the shape of an English LA ----------------------------------------------------------
 
 # Share of each phase among an LA's state-funded establishments (DfE school census order
@@ -90,15 +92,6 @@ DEFAULT_POLICY = {
     "support_conflict": "forbid",
 }
 
-DEFAULT_WEIGHTS = {
-    "unstaffed": 100000.0,
-    "unmet_support": 50000.0,
-    "mileage_per_km": 0.30,
-    "expertise": 150.0,
-    "phase_mismatch": 1000.0,
-    "change": 400.0,
-    "date_change": 100.0,
-}
 
 # --- words ---------------------------------------------------------------------------------
 

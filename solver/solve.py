@@ -20,7 +20,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from .costs import plan_cost
+from .costs import price_plan
 from .dating import components, date_teams
 from .greedy import greedy_teams
 from .instance import Instance, build_instance
@@ -310,12 +310,7 @@ def _write_plan(inst: Instance, teams, dates, support, undated: set[str], starte
         "warnings": [{"school_urn": urn, "message": msg} for urn, msg in inst.warnings],
         "solver": {},
     }
-    cost = plan_cost(sc, plan)
-    plan["objective"] = round(cost.objective, 6)
-    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
-                     "mileage": round(cost.mileage, 2),
-                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
-    plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
+    price_plan(sc, plan)
     plan["solver"] = {"wall_s": round(time.monotonic() - started, 3), "workers": workers}
     return plan
 
