@@ -10,6 +10,10 @@ nightly dispatcher queues one job per cycle and `python -m worker` processes
 re-optimise them all. Between two runs the night's proposals are deleted, so each
 run starts from the same published plans. Everything lives in a schema of its own,
 dropped at the end.
+
+Measured (2 CPUs shared with other work, 10 s limit, 1 CP-SAT thread per worker),
+two runs: 1 worker 161 s / 206 s, 2 workers 129 s / 112 s for all 150 cycles;
+median per cycle 0.5-1.5 s, 95th percentile 2.3-8.6 s, median diff 1 change; none failed.
 """
 
 from __future__ import annotations
