@@ -204,3 +204,18 @@ def test_rq_cron_loads_the_schedule_from_the_module_path(redis_url):
     assert job.func_name == "worker.nightly.reoptimise_live_cycles"
     assert job.cron == "0 1,2 * * *"
     assert job.next_enqueue_time is not None
+
+
+def test_an_undecided_proposal_is_not_proposed_again_the_next_night(app, admin, workers):
+    from worker.nightly import reoptimise_live_cycles
+
+    workers()
+    cycle_id = _publish_solved(admin, la_scenario(20, seed=4))
+    _fall_ill(app, cycle_id)
+    reoptimise_live_cycles(now=LONDON_2AM_WINTER)
+    _nightly_done(app)
+    assert reoptimise_live_cycles(now="2026-11-24T02:10:00+00:00")["queued"] == [cycle_id]  # undecided
+    solves = sorted(_nightly_done(app))
+    assert [(s[0], s[1], s[3]) for s in solves] == [
+        (f"nightly-{cycle_id}-2026-11-23", "finished", 2), (f"nightly-{cycle_id}-2026-11-24", "finished", 2)]
+    assert [v["number"] for v in admin.get(f"/api/v1/cycles/{cycle_id}/plan/versions").json] == [1, 2]
