@@ -109,12 +109,16 @@ class _SharedState:
         if not url:
             return
         from redis import Redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
         from rq import Queue
 
         length = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting in an RQ queue", labels=["queue"])
         started = GaugeMetricFamily("rq_started_jobs", "Jobs running from an RQ queue", labels=["queue"])
         try:
-            connection = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            # No retries: a scrape must answer within its timeout even with Redis down.
+            connection = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
+                                        retry=Retry(NoBackoff(), 0))
             for name in (self.app.config["SOLVE_QUEUE"], self.app.config["NIGHTLY_QUEUE"]):
                 queue = Queue(name, connection=connection)
                 length.add_metric([name], queue.count)

@@ -26,12 +26,16 @@ def registered(connection, scheduler: bool, host: str) -> bool:
 
 def main(argv=None) -> int:
     from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     parser = argparse.ArgumentParser(prog="python -m worker.health")
     parser.add_argument("--scheduler", action="store_true", help="check the rq cron scheduler instead")
     args = parser.parse_args(argv)
     try:
-        connection = Redis.from_url(os.environ["REDIS_URL"], socket_timeout=3, socket_connect_timeout=3)
+        # No retries: a probe has a few seconds, and a Redis that does not answer at once is the answer.
+        connection = Redis.from_url(os.environ["REDIS_URL"], socket_timeout=3, socket_connect_timeout=3,
+                                    retry=Retry(NoBackoff(), 0))
         ok = registered(connection, args.scheduler, socket.gethostname())
     except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy"
         print(f"unhealthy: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -162,6 +162,8 @@ def test_bad_input_fails_once_and_is_not_retried(app, admin, workers, stack):
 def test_transient_errors_are_told_from_bad_input():
     import redis
     import sqlalchemy.exc
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     from solver.scenario import ScenarioError
     from worker.transient import is_transient
@@ -173,7 +175,7 @@ def test_transient_errors_are_told_from_bad_input():
         refused = exc
     assert is_transient(refused)
     try:
-        redis.Redis(port=1, socket_connect_timeout=1).ping()
+        redis.Redis(port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)).ping()
     except redis.exceptions.ConnectionError as exc:
         lost = exc
     assert is_transient(lost)
