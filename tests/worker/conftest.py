@@ -13,8 +13,9 @@ import uuid
 
 import pytest
 
-# The tests' helper module sits beside this file (tests/ has no packages).
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The tests' helper module sits beside this file (tests/ has no packages); appended, so
+# that this folder's conftest never shadows another's.
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
