@@ -77,7 +77,8 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
     # when the teams allow it (the only rule joining the halves is the support conflict).
     alone = best_support(inst, min(5.0, 0.1 * time_limit), forbidden_by(inst, {}))
     pm = PairingModel(inst)
-    pm.hint(greedy_teams(inst, alone.matching, start=_previous_teams(inst, pm)))
+    quick = greedy_teams(inst, alone.matching, start=_previous_teams(inst, pm))
+    pm.hint(quick)
     coupled = _halves_may_meet(inst, alone)
     joint = False
     nogoods: list[list[tuple[str, str]]] = []
@@ -109,8 +110,8 @@ def solve(scenario, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0
             new_bound = solver.best_objective_bound / SCALE + (0.0 if joint else alone.bound)
             bound = new_bound if bound is None else max(bound, new_bound)
             proven = status == cp_model.OPTIMAL
-        else:  # no solution at all in the time: everything unstaffed is always valid
-            teams, proven = {}, False
+        else:  # no solution in the time (a tiny limit): the greedy teams, checked by dating
+            teams, proven = (quick if attempt == 0 else {}), False
         support = _support_for(inst, teams, alone)
         cost = _pairing_cost(inst, teams) + support.value
         if best is not None and cost > best[0] + 1e-6:
