@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .calendar import Calendar
-from .check import _visit_problems
+from .check import visit_problems
 from .costs import plan_cost
 from .rules import Rules
 from .scenario import Scenario, load_scenario
@@ -61,7 +61,7 @@ def visit_causes(scenario, before: dict | None, after: dict | None) -> list[str]
         if m["reviewer"] not in sc.reviewer_by_id:
             causes.append(f"reviewer {m['reviewer']} is no longer in the cycle")
     members = [sc.reviewer_by_id[m["reviewer"]] for m in known]
-    for p in _visit_problems(sc, cal, rules, reviews[urn], school, start, days, known, members):
+    for p in visit_problems(sc, cal, rules, reviews[urn], school, start, days, known, members):
         causes.append(p.split(": ", 1)[1] if p.startswith("rule ") else p)
     if sc.cycle.freeze_before is not None and start < sc.cycle.freeze_before:
         causes.append(f"{start} is inside the notice period (before {sc.cycle.freeze_before})")

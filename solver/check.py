@@ -121,7 +121,7 @@ def check_report(scenario, plan: dict) -> CheckReport:
                 err(f"{where}: unknown reviewer '{m['reviewer']}'")
         if None in members:
             continue
-        problems = _visit_problems(sc, cal, rules, review, school, start, days, team, members)
+        problems = visit_problems(sc, cal, rules, review, school, start, days, team, members)
         if is_frozen:
             if problems and urn not in warned:
                 err(f"{where}: frozen visit breaks rules now ({problems[0]}) but the plan has no warning for it")
@@ -225,7 +225,7 @@ def check_report(scenario, plan: dict) -> CheckReport:
     return rep
 
 
-def _visit_problems(sc: Scenario, cal: Calendar, rules: Rules, review: Review | None, school,
+def visit_problems(sc: Scenario, cal: Calendar, rules: Rules, review: Review | None, school,
                     start: dt.date, days: list[dt.date], team: list[dict], members) -> list[str]:
     """Rules 1, 2, 4 (own days) and 5 for one visit, in words."""
     out = [f"rule 1 (days): {p}" for p in cal.day_problems(review, school.closed_dates, start, school.urn)]

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .calendar import Calendar
-from .check import fixed_visits
+from .check import fixed_visits, visit_problems  # one reading of rules 1, 2, 4, 5
 from .costs import member_cost, support_cost
 from .rules import Rules
 from .scenario import PreviousVisit, Review, Reviewer, Scenario
@@ -61,8 +61,6 @@ def _mask(indices) -> int:
 
 
 def build_instance(sc: Scenario) -> Instance:
-    from .check import _visit_problems  # one implementation of rules 1, 2, 4, 5 for a visit
-
     cal, rules = Calendar(sc), Rules(sc)
     c = sc.cycle
     fixed, frozen = fixed_visits(sc)
@@ -81,7 +79,7 @@ def build_instance(sc: Scenario) -> Instance:
         days = cal.occupied(pv.date) if is_frozen else (cal.visit_days_if_valid(pv.date) or cal.occupied(pv.date))
         fixed_days[urn] = days
         members = [sc.reviewer_by_id[m.reviewer] for m in pv.team]
-        problems = _visit_problems(sc, cal, rules, reviews.get(urn), sc.school_by_urn[urn], pv.date,
+        problems = visit_problems(sc, cal, rules, reviews.get(urn), sc.school_by_urn[urn], pv.date,
                                    days, [{"reviewer": m.reviewer, "role": m.role} for m in pv.team],
                                    members)
         if urn not in reviews:
