@@ -145,7 +145,7 @@ def _even_out(inst: Instance, teams: dict[str, list[str]], dates: dict[str, dt.d
     fair = -(-len(dates) // max(1, n_weeks))
     load: dict[tuple, int] = defaultdict(int)
     per_day: dict[int, int] = defaultdict(int)
-    for urn, d in dates.items():
+    for d in dates.values():
         load[week[index[d]]] += 1
         per_day[index[d]] += 1
     # Who is away on which day indices, and whose visits a school's heads make.

@@ -40,7 +40,7 @@ def test_objective_is_the_formula_by_hand(make, solved, team):
     assert team(plan, "S1") == ["r2", "r3", "r4"]
     schools = {s["urn"]: s for s in sc["schools"]}
     expect = 0.0
-    for rid, home, rate in (("r2", "S2", 320), ("r3", "S3", 330), ("r4", "S4", 340)):
+    for home, rate in (("S2", 320), ("S3", 330), ("S4", 340)):
         expect += rate + 2 * _km(schools[home], schools["S1"]) * 0.30
     expect += -150 * 2 + 5.0  # r2's expertise; r4's mismatch
     expect += 3 * (200 + 2 * _km(schools["S2"], schools["S6"]) * 0.30) - 150  # q1 met by p1
