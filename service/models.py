@@ -195,6 +195,9 @@ class Conflict(db.Model):
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
     reason: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The headteacher who declared it (null: recorded by the LA team or imported); only they
+    # may withdraw it.
+    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     reviewer: Mapped[Reviewer | None] = relationship()
     provider: Mapped[SupportProvider | None] = relationship()

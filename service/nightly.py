@@ -108,6 +108,9 @@ def propose(solve_id: str, scenario: dict, plan: dict, *, base_version_id: int |
     it when the cycle allows, and close the solve: one transaction."""
     solve = db.session.get(Solve, solve_id, populate_existing=True)
     cycle = solve.cycle
+    # The officer may have published another version while the night's solve ran: read the
+    # cycle afresh, and lock it, so that a proposal never replaces a newer publication.
+    db.session.refresh(cycle, with_for_update=True)
     base = db.session.get(PlanVersion, base_version_id) if base_version_id else None
     explained = explained_diff(scenario, base.plan if base else None, plan)
     latest = db.session.scalar(db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id)

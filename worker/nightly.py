@@ -25,7 +25,7 @@ def reoptimise_live_cycles(now: str | None = None, force: bool = False) -> dict:
 
     from .jobs import app_context
 
-    moment = dt.datetime.fromisoformat(now) if now else dt.datetime.now(dt.timezone.utc)
+    moment = dt.datetime.fromisoformat(now) if now else _due_time()
     if not force and not nightly.is_run_hour(moment):
         return {"acted": False, "reason": f"{nightly.london_time(moment):%H:%M} in London is not the run hour"}
     night = nightly.night_of(moment)
@@ -49,3 +49,15 @@ def reoptimise_live_cycles(now: str | None = None, force: bool = False) -> dict:
     log.info("nightly %s: queued %d cycle(s), skipped %d", night, len(queued), len(skipped),
              extra={"night": night.isoformat(), "queued": queued, "skipped": skipped})
     return {"acted": True, "night": night.isoformat(), "queued": queued, "skipped": skipped}
+
+
+def _due_time() -> dt.datetime:
+    """When this run was due: the time RQ queued it, not the time a worker got to it. A night
+    of long officer solves must not push the 02:00 run past the hour and skip the night."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    when = job.enqueued_at if job is not None and job.enqueued_at is not None else None
+    if when is None:
+        return dt.datetime.now(dt.timezone.utc)
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.timezone.utc)

@@ -19,7 +19,8 @@ from ..exports import calendar
 from ..extensions import db
 from ..solves import cancel_solve, start_solve
 from ..visits import visits_for_school
-from . import bp, declarations, overview, signin
+from .. import declarations
+from . import bp, overview, signin
 
 HOME = {"la_admin": "pages.cycles", "headteacher": "pages.school"}
 

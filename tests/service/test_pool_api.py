@@ -97,9 +97,15 @@ def test_conflicts(admin, head, other_head, other_admin, cycle_id):
     assert response.status_code == 201, response.json
     conflict_id = response.json["id"]
     assert [c["id"] for c in head.get("/api/v1/conflicts").json] == [conflict_id]
-    # r-06 belongs to Oldfield Brow: Navigation's head cannot see or use it.
-    body = assert_error(head.post("/api/v1/conflicts", json={"reviewer": "r-06", "school_urn": "106288"}), 422)
-    assert "reviewer" in body["errors"]
+    # Declaring it again keeps one row.
+    again = head.post("/api/v1/conflicts", json={"reviewer": "r-01", "school_urn": "106288"})
+    assert again.status_code == 201 and again.json["id"] == conflict_id
+    # r-06 belongs to Oldfield Brow: to Navigation's head it does not exist.
+    assert_error(head.post("/api/v1/conflicts", json={"reviewer": "r-06", "school_urn": "106288"}), 404)
+    # Oldfield Brow's head sees the LA's "governor" record for r-06 but may not withdraw it.
+    governor = listed[0]["id"]
+    assert governor in [c["id"] for c in other_head.get("/api/v1/conflicts").json]
+    assert_error(other_head.delete(f"/api/v1/conflicts/{governor}"), 403)
     assert_error(other_head.get(f"/api/v1/conflicts/{conflict_id}"), 404)
     assert_error(other_head.delete(f"/api/v1/conflicts/{conflict_id}"), 404)
     assert_error(other_admin.get(f"/api/v1/conflicts/{conflict_id}"), 404)

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from ... import declarations
 from ...auth import current_user, not_found, require
 from ...extensions import db
 from ...models import Conflict, Cycle, Reviewer, School, SupportProvider
@@ -35,31 +36,29 @@ class Conflicts(MethodView):
     def post(self, data):
         """Declare a conflict"""
         user = current_user()
+        if data.get("reviewer"):
+            # The same rule as the pages: a headteacher names only their own reviewers (404
+            # otherwise), and declaring twice keeps one row.
+            conflict = declarations.declare_conflict(user, data["reviewer"], data["school_urn"],
+                                                     data.get("reason"))
+            db.session.commit()
+            return conflict
+        if user.role != "la_admin":
+            abort(403, message="only the LA team declares provider conflicts")
         errors = {}
         school = db.session.scalar(
             db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"]))
         if school is None:
             errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
-        conflict = Conflict(la_id=user.la_id, reason=data.get("reason"))
-        if data.get("reviewer"):
-            query = db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == data["reviewer"])
-            if user.role == "headteacher":  # only for their own school's reviewers
-                query = query.where(Reviewer.school_id == user.school_id)
-            conflict.reviewer = db.session.scalar(query)
-            if conflict.reviewer is None:
-                errors["reviewer"] = [f"unknown reviewer '{data['reviewer']}'"]
-        else:
-            if user.role != "la_admin":
-                abort(403, message="only the LA team declares provider conflicts")
-            conflict.provider = db.session.scalar(
-                db.select(SupportProvider).join(Cycle, SupportProvider.cycle_id == Cycle.id)
-                .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"],
-                       SupportProvider.ext_id == data["provider"]))
-            if conflict.provider is None:
-                errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
+        provider = db.session.scalar(
+            db.select(SupportProvider).join(Cycle, SupportProvider.cycle_id == Cycle.id)
+            .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"],
+                   SupportProvider.ext_id == data["provider"]))
+        if provider is None:
+            errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
         if errors:
             abort(422, message="the conflict names unknown parties", errors=errors)
-        conflict.school = school
+        conflict = Conflict(la_id=user.la_id, provider=provider, school=school, reason=data.get("reason"))
         db.session.add(conflict)
         db.session.commit()
         return conflict
@@ -76,8 +75,12 @@ class ConflictById(MethodView):
     @require("la_admin", "headteacher")
     @blp.response(204)
     def delete(self, conflict_id):
-        """Withdraw a conflict"""
-        db.session.delete(self._own(conflict_id))
+        """Withdraw a conflict (a headteacher: one they declared)"""
+        conflict = self._own(conflict_id)
+        if conflict.reviewer_id is not None:
+            declarations.withdraw_conflict(current_user(), conflict.id)
+        else:
+            db.session.delete(conflict)
         db.session.commit()
 
     @staticmethod

@@ -1,16 +1,17 @@
 """What a headteacher declares for their school's reviewers: days away and conflicts of interest.
 
-Scoped like the API (`resources/scope.py`, `resources/conflicts`): a headteacher reaches
-only reviewers whose home school is theirs; anything else is NotFound, as if it did not exist.
+One module for the API (`resources/conflicts`) and the pages: a headteacher reaches only
+reviewers whose home school is theirs (anything else is NotFound, as if it did not exist),
+and withdraws only the conflicts they declared themselves, never those the LA recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..errors import InvalidInput, NotFound
-from ..extensions import db
-from ..models import Conflict, Reviewer, School, User
+from .errors import DomainError, InvalidInput, NotFound
+from .extensions import db
+from .models import Conflict, Reviewer, School, User
 
 
 def my_reviewers(user: User) -> list[Reviewer]:
@@ -81,7 +82,8 @@ def declare_conflict(user: User, ext_id: str, school_urn: str, reason: str | Non
     if existing is not None:  # declaring twice is harmless; keep one row
         existing.reason = reason or existing.reason
         return existing
-    conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason)
+    conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason,
+                        declared_by_id=user.id)
     db.session.add(conflict)
     return conflict
 
@@ -90,4 +92,6 @@ def withdraw_conflict(user: User, conflict_id: int) -> None:
     conflict = next((c for c in my_conflicts(user) if c.id == conflict_id), None)
     if conflict is None:
         raise NotFound("conflict not found")
+    if user.role == "headteacher" and conflict.declared_by_id != user.id:
+        raise DomainError("this conflict was recorded by the LA team; ask them to remove it", code=403)
     db.session.delete(conflict)
