@@ -15,14 +15,15 @@ CSV_COLUMNS = ["school_urn", "school_name", "status", "date", "days", "reviewer"
                "role", "reviewer_school_urn", "reasons"]
 
 
-def _names(cycle: Cycle):
+def names(cycle: Cycle):
+    """The LA's schools by URN and reviewers by id, looked up once for a whole plan."""
     schools = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == cycle.la_id))}
     reviewers = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == cycle.la_id))}
     return schools, reviewers
 
 
 def plan_csv(cycle: Cycle, plan: dict) -> str:
-    schools, reviewers = _names(cycle)
+    schools, reviewers = names(cycle)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -55,12 +56,12 @@ def calendar(visits: list[dict], *, name: str, cycle_of, version_of, host: str =
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    names = {}
+    looked_up = {}
     for visit in visits:
         cycle = cycle_of(visit)
-        if cycle.id not in names:
-            names[cycle.id] = _names(cycle)
-        schools, reviewers = names[cycle.id]
+        if cycle.id not in looked_up:
+            looked_up[cycle.id] = names(cycle)
+        schools, reviewers = looked_up[cycle.id]
         school = schools.get(visit["school_urn"])
         days = visit.get("days") or [visit["date"]]
         team = []

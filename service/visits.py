@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
+from solver.costs import haversine_km as _haversine
 
 from .extensions import db
 from .models import Cycle, PlanVersion, Reviewer, School, User
 
 
 def haversine_km(a: School, b: School) -> float | None:
+    """The distance the cost formula uses, to 0.1 km; None when a school has no coordinates."""
     if None in (a.lat, a.lon, b.lat, b.lon):
         return None
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * 6371.0 * math.asin(math.sqrt(h)), 1)
+    return round(_haversine(a.lat, a.lon, b.lat, b.lon), 1)
 
 
 def visits_for_school(user: User) -> list[dict]:

@@ -16,8 +16,9 @@ from solver.costs import plan_cost
 from .. import plans
 from ..cycle_state import cycle_state
 from ..errors import NotFound
+from ..exports import names
 from ..extensions import db
-from ..models import Cycle, Review, Reviewer, School, Solve, SupportProvider, SupportRequest, User
+from ..models import Cycle, Review, Solve, SupportProvider, SupportRequest, User
 from ..solves import active_solve, reap_if_dead
 
 
@@ -56,12 +57,6 @@ def progress(solve: Solve | None) -> dict:
         return {"status": None}
     return {"id": solve.id, "status": solve.status, "objective": solve.objective, "bound": solve.bound,
             "elapsed_s": solve.elapsed_s, "time_limit_s": solve.time_limit_s, "error": solve.error}
-
-
-def _names(cycle: Cycle):
-    schools = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == cycle.la_id))}
-    reviewers = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == cycle.la_id))}
-    return schools, reviewers
 
 
 def _school(schools, urn):
@@ -114,7 +109,7 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
         return out
     version = plans.get_version(cycle, number)
     plan = version.plan
-    schools, reviewers = _names(cycle)
+    schools, reviewers = names(cycle)
     locked = {r.school.urn for r in db.session.scalars(
         db.select(Review).where(Review.cycle_id == cycle.id, Review.locked.is_(True)))}
     priority = {r.school.urn: r.priority for r in db.session.scalars(

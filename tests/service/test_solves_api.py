@@ -150,8 +150,14 @@ def test_progress_reaches_the_rq_job_meta(backend, admin, cycle_id):
 
     solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 2}).json["id"]
     assert wait_solve(admin, solve_id)["status"] == "finished"
-    job = Job.fetch(solve_id, connection=Redis.from_url(backend["config"]["REDIS_URL"]))
+    redis = Redis.from_url(backend["config"]["REDIS_URL"])
+    job = Job.fetch(solve_id, connection=redis)
     assert job.meta["progress"]["objective"] is not None
+    # The row says finished before the job function returns; RQ stores the result just after.
+    deadline = time.monotonic() + 10
+    while job.return_value() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = Job.fetch(solve_id, connection=redis)
     assert job.return_value() == 1  # the plan version it stored
 
 
