@@ -14,9 +14,10 @@ import logging
 from zoneinfo import ZoneInfo
 
 from .extensions import db
-from .models import Cycle, PlanVersion, Solve, utcnow
+from .models import Cycle, PlanVersion, Solve
 from .plans import diff, publish, store_version
 from .scenario import build_scenario
+from .solves import close
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +136,4 @@ def propose(solve_id: str, scenario: dict, plan: dict, *, base_version_id: int |
             publish(cycle, version)
             log.info("nightly: cycle %s version %s published automatically (%s changes)",
                      cycle.id, version.number, explained["total"])
-    solve.plan_version_id = version.id if version else None
-    solve.status = "cancelled" if solve.cancel_requested else "finished"
-    solve.finished_at = utcnow()
-    solve.objective = plan.get("objective")
-    solve.bound = plan.get("bound")
-    if elapsed_s is not None:
-        solve.elapsed_s = elapsed_s
-    db.session.commit()
-    return version
+    return close(solve, version, plan, elapsed_s=elapsed_s)

@@ -39,6 +39,9 @@ def get_version(cycle: Cycle, number: int | None = None) -> PlanVersion:
 def store_version(cycle: Cycle, plan: dict, *, source: str, note: str | None = None,
                   solve_id: str | None = None) -> PlanVersion:
     """Add plan `plan` as the cycle's next version number."""
+    # Lock the cycle's row first (PostgreSQL), so that a solve ending while an officer uploads
+    # or edits a plan cannot take the same number and lose its plan to the unique key.
+    db.session.execute(db.select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
     last = db.session.scalar(
         db.select(db.func.max(PlanVersion.number)).where(PlanVersion.cycle_id == cycle.id)
     ) or 0

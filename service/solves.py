@@ -368,8 +368,13 @@ def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
         solve.cycle, plan, source="nightly" if solve.kind == "nightly" else "solve", solve_id=solve.id,
         note="best plan found before the solve was cancelled" if cancelled else None,
     )
-    solve.plan_version_id = version.id
-    solve.status = "cancelled" if cancelled else "finished"
+    return close(solve, version, plan, elapsed_s=elapsed_s)
+
+
+def close(solve: Solve, version, plan: dict, *, elapsed_s: float | None = None):
+    """End a solve with the version it stored (None: it stored none) and commit."""
+    solve.plan_version_id = version.id if version else None
+    solve.status = "cancelled" if solve.cancel_requested else "finished"
     solve.finished_at = utcnow()
     solve.objective = plan.get("objective")
     solve.bound = plan.get("bound")
