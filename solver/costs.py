@@ -23,7 +23,7 @@ def distance_km(a: School | None, b: School | None) -> float:
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
-def phase_mismatch(sc: Scenario, reviewer: Reviewer, school: School) -> bool:
+def phase_mismatch(reviewer: Reviewer, school: School) -> bool:
     """True when the visited school's phase is not one the reviewer works in (unknown: no)."""
     return school.phase is not None and school.phase not in reviewer.phases
 
@@ -47,7 +47,7 @@ def member_cost(sc: Scenario, reviewer: Reviewer, review: Review) -> MemberCost:
     home = sc.school_by_urn.get(reviewer.school_urn) if reviewer.school_urn else None
     matches = len(set(reviewer.specialisms) & set(review.focus))
     mismatch = (w.phase_mismatch if sc.cycle.policy.phase_match == "prefer"
-                and phase_mismatch(sc, reviewer, school) else 0.0)
+                and phase_mismatch(reviewer, school) else 0.0)
     return MemberCost(
         backfill=reviewer.day_rate * vd,
         mileage=2 * distance_km(home, school) * w.mileage_per_km * vd,

@@ -13,7 +13,7 @@ def _breakdown(counter: Counter) -> str:
 
 
 def unstaffed_reasons(inst: Instance, review: Review, teams: dict[str, list[str]],
-                      support: dict[str, str], undated: set[str]) -> list[str]:
+                      undated: set[str]) -> list[str]:
     sc = inst.sc
     c = sc.cycle
     urn = review.school_urn

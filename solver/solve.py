@@ -298,7 +298,7 @@ def _write_plan(inst: Instance, teams, dates, support, undated: set[str], starte
     visits.sort(key=lambda v: (v["date"], v["school_urn"]))
     staffed = {v["school_urn"] for v in visits}
     unstaffed = [{"school_urn": rv.school_urn,
-                  "reasons": unstaffed_reasons(inst, rv, teams, support, undated)}
+                  "reasons": unstaffed_reasons(inst, rv, teams, undated)}
                  for rv in sc.reviews if rv.school_urn not in staffed]
     met = [{"request": qid, "provider": support[qid]}
            for qid in sorted(support)]
