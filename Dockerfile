@@ -1,4 +1,13 @@
 # One image for every role of the service: web (gunicorn), worker, scheduler, migrate.
+
+# The pages' stylesheet and script: GOV.UK Frontend compiled as `make setup` does.
+FROM node:20-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend ./frontend
+RUN mkdir -p service/static && npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,6 +21,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY solver ./solver
 COPY service ./service
+COPY --from=frontend /build/service/static/govuk ./service/static/govuk
 COPY worker ./worker
 COPY migrations ./migrations
 # The app writes only to its instance folder (create_app makes it).

@@ -43,13 +43,12 @@ def _initial_plan(args):
 
 
 def set_up(app, cycles: int, lo: int, hi: int, initial_time_limit: float, processes: int) -> list[int]:
-    from solver.generate import generate
-
     from service.cli import create_user
     from service.extensions import db
     from service.models import Cycle, LocalAuthority, Reviewer
     from service.plans import publish, store_version
     from service.scenario import create_cycle
+    from solver.generate import generate
 
     rng = random.Random(2026)
     sizes = [rng.randint(lo, hi) for _ in range(cycles)]
@@ -72,8 +71,7 @@ def set_up(app, cycles: int, lo: int, hi: int, initial_time_limit: float, proces
             if plan["reviews"]:
                 visit = rng.choice(plan["reviews"])
                 rid = rng.choice(visit["team"])["reviewer"]
-                reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == la.id,
-                                                                       Reviewer.ext_id == rid))
+                reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == la.id, Reviewer.ext_id == rid))
                 reviewer.unavailable = sorted(set(reviewer.unavailable or []) | {visit["date"]})
             ids.append(cycle.id)
         create_user("bench@la.example", "la_admin", "B000")
@@ -103,16 +101,21 @@ def run_night(app, env: dict, processes: int, cycles: int) -> dict:
     from worker.nightly import reoptimise_live_cycles
 
     logs = open(os.path.join(ROOT, "instance", f"worker_bench_{processes}.log"), "wb")
-    workers = [subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=logs,
-                                stderr=subprocess.STDOUT) for _ in range(processes)]
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)
+        for _ in range(processes)
+    ]
     time.sleep(3)  # let them import the solver and register before the clock starts
     try:
         started = time.monotonic()
         queued = reoptimise_live_cycles(now=NIGHT)["queued"]
         assert len(queued) == cycles, queued
         with app.app_context():
-            while db.session.scalar(sa.select(sa.func.count()).select_from(Solve).where(
-                    Solve.kind == "nightly", Solve.status.in_(ACTIVE_SOLVE_STATES))):
+            while db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Solve)
+                .where(Solve.kind == "nightly", Solve.status.in_(ACTIVE_SOLVE_STATES))
+            ):
                 db.session.rollback()
                 time.sleep(0.5)
             wall = time.monotonic() - started
@@ -128,9 +131,16 @@ def run_night(app, env: dict, processes: int, cycles: int) -> dict:
             w.wait(timeout=60)
         logs.close()
     per_cycle.sort()
-    return {"workers": processes, "cycles": len(solves), "wall": wall, "per_min": len(solves) / wall * 60,
-            "median": statistics.median(per_cycle), "p95": per_cycle[max(0, int(0.95 * len(per_cycle)) - 1)],
-            "diff": statistics.median(diffs), "failed": failed}
+    return {
+        "workers": processes,
+        "cycles": len(solves),
+        "wall": wall,
+        "per_min": len(solves) / wall * 60,
+        "median": statistics.median(per_cycle),
+        "p95": per_cycle[max(0, int(0.95 * len(per_cycle)) - 1)],
+        "diff": statistics.median(diffs),
+        "failed": failed,
+    }
 
 
 def main(argv=None) -> int:
@@ -142,8 +152,9 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0, help="solver seconds per nightly cycle")
     parser.add_argument("--solver-workers", type=int, default=1, help="CP-SAT threads per worker process")
     parser.add_argument("--initial-time-limit", type=float, default=3.0, help="solver seconds per first plan")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL",
-                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args(argv)
 
@@ -156,20 +167,41 @@ def main(argv=None) -> int:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = f"{args.postgres}?options=-csearch_path%3D{schema}"
     env = os.environ | {
-        "DATABASE_URL": url, "REDIS_URL": args.redis, "SOLVE_QUEUE": f"{schema}-solves",
-        "NIGHTLY_QUEUE": f"{schema}-nightly", "NIGHTLY_TIME_LIMIT_S": str(args.time_limit),
-        "SOLVER_WORKERS": str(args.solver_workers), "LOG_FORMAT": "json",
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis,
+        "SOLVE_QUEUE": f"{schema}-solves",
+        "NIGHTLY_QUEUE": f"{schema}-nightly",
+        "NIGHTLY_TIME_LIMIT_S": str(args.time_limit),
+        "SOLVER_WORKERS": str(args.solver_workers),
+        "LOG_FORMAT": "json",
     }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SOLVE_QUEUE", "NIGHTLY_QUEUE",
-                                           "NIGHTLY_TIME_LIMIT_S", "SOLVER_WORKERS")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "REDIS_URL",
+                "SOLVE_QUEUE",
+                "NIGHTLY_QUEUE",
+                "NIGHTLY_TIME_LIMIT_S",
+                "SOLVER_WORKERS",
+            )
+        }
+    )
     from service import create_app
 
     app = create_app()
     try:
         with app.app_context():
             flask_migrate.upgrade()
-        set_up(app, args.cycles, args.min_schools, args.max_schools, args.initial_time_limit,
-               processes=max(int(w) for w in args.workers.split(",")))
+        set_up(
+            app,
+            args.cycles,
+            args.min_schools,
+            args.max_schools,
+            args.initial_time_limit,
+            processes=max(int(w) for w in args.workers.split(",")),
+        )
         rows = []
         for processes in (int(w) for w in args.workers.split(",")):
             reset_night(app)
@@ -186,14 +218,20 @@ def main(argv=None) -> int:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
 
-    print(f"\nNightly re-optimisation, {args.cycles} LAs of {args.min_schools}-{args.max_schools} schools, "
-          f"{args.time_limit:g} s solver limit, {args.solver_workers} CP-SAT thread(s) per worker, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'workers':>7} {'cycles':>6} {'total s':>8} {'cycles/min':>10} {'median s':>8} {'p95 s':>6} "
-          f"{'median diff':>11} {'failed':>6}")
+    print(
+        f"\nNightly re-optimisation, {args.cycles} LAs of {args.min_schools}-{args.max_schools} schools, "
+        f"{args.time_limit:g} s solver limit, {args.solver_workers} CP-SAT thread(s) per worker, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'workers':>7} {'cycles':>6} {'total s':>8} {'cycles/min':>10} {'median s':>8} {'p95 s':>6} "
+        f"{'median diff':>11} {'failed':>6}"
+    )
     for r in rows:
-        print(f"{r['workers']:>7} {r['cycles']:>6} {r['wall']:>8.0f} {r['per_min']:>10.1f} {r['median']:>8.1f} "
-              f"{r['p95']:>6.1f} {r['diff']:>11g} {len(r['failed']):>6}")
+        print(
+            f"{r['workers']:>7} {r['cycles']:>6} {r['wall']:>8.0f} {r['per_min']:>10.1f} {r['median']:>8.1f} "
+            f"{r['p95']:>6.1f} {r['diff']:>11g} {len(r['failed']):>6}"
+        )
     for r in rows:
         for error in r["failed"][:3]:
             print(f"failed ({r['workers']} workers): {error}")

@@ -13,7 +13,8 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides what `service.config` reads from the environment."""
-    from . import cli, config as config_module, errors, health, pages
+    from . import cli, errors, health, pages
+    from . import config as config_module
     from .extensions import db, make_api, migrate
     from .resources import register_blueprints
 

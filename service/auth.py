@@ -29,9 +29,7 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        db.select(Token).where(Token.token_hash == hash_token(token), Token.revoked.is_(False))
-    )
+    row = db.session.scalar(db.select(Token).where(Token.token_hash == hash_token(token), Token.revoked.is_(False)))
     return row.user if row else None
 
 
@@ -42,12 +40,14 @@ def authenticate() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        abort(401, message="missing bearer token",
-              headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        abort(401, message="missing bearer token", headers={"WWW-Authenticate": 'Bearer realm="api"'})
     user = user_for_token(token.strip())
     if user is None:
-        abort(401, message="invalid or revoked token",
-              headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
+        abort(
+            401,
+            message="invalid or revoked token",
+            headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+        )
     g.user = user
     return user
 

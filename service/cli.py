@@ -23,8 +23,7 @@ def create_user(email: str, role: str, la_code: str | None = None, urn: str | No
             query = query.join(LocalAuthority, School.la_id == LocalAuthority.id).where(LocalAuthority.code == la_code)
         matches = list(db.session.scalars(query))
         if not matches:
-            raise click.BadParameter(f"no school with URN {urn} (import the LA's schools first)",
-                                     param_hint="--school")
+            raise click.BadParameter(f"no school with URN {urn} (import the LA's schools first)", param_hint="--school")
         if len(matches) > 1:
             raise click.BadParameter(f"URN {urn} is held by several LAs; add --la", param_hint="--la")
         school = matches[0]

@@ -15,7 +15,7 @@ def database_url(instance_path: str) -> str:
     # Heroku-style and bare PostgreSQL URLs would pick psycopg2, which we do not ship.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -39,12 +39,15 @@ def from_environment(instance_path: str) -> dict:
         "NIGHTLY_JOB": env("NIGHTLY_JOB", "worker.jobs.reoptimise_cycle"),
         "NIGHTLY_TIME_LIMIT_S": float(env("NIGHTLY_TIME_LIMIT_S", "60")),
         "LOG_FORMAT": env("LOG_FORMAT", "text"),
+        # Answers of conditional GETs kept per process by ETag (service/conditional.py); 0: none.
+        "RESPONSE_CACHE_SIZE": int(env("RESPONSE_CACHE_SIZE", "2048")),
         "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
         "SOLVE_MAX_TIME_LIMIT_S": float(env("SOLVE_MAX_TIME_LIMIT_S", "3600")),
         "SOLVER_WORKERS": int(env("SOLVER_WORKERS", "2")),
         # Seconds between two progress writes to the solve row.
         "SOLVE_PROGRESS_INTERVAL_S": float(env("SOLVE_PROGRESS_INTERVAL_S", "1.0")),
         "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        **mail_settings(instance_path),
         # flask-smorest / OpenAPI
         "API_TITLE": "School peer review scheduling",
         "API_VERSION": "v1",
@@ -52,9 +55,7 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env(
-            "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-        ),
+        "OPENAPI_SWAGGER_UI_URL": env("OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"),
         "API_SPEC_OPTIONS": {
             "components": {
                 "securitySchemes": {
@@ -63,4 +64,38 @@ def from_environment(instance_path: str) -> dict:
             },
             "security": [{"bearer": []}],
         },
+    }
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def mail_settings(instance_path: str) -> dict:
+    """Mails sent on publication: SMTP (`MAIL_SERVER` ...), GOV.UK Notify (`NOTIFY_API_KEY`), or,
+    with neither, files in a folder of the instance (`MAIL_BACKEND` chooses outright)."""
+    env = os.environ.get
+    return {
+        "MAIL_BACKEND": env("MAIL_BACKEND", "auto"),  # auto | smtp | notify | folder
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env("MAIL_USE_TLS")),  # STARTTLS on MAIL_PORT
+        "MAIL_USE_SSL": _flag(env("MAIL_USE_SSL")),  # TLS from the first byte (port 465)
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "School peer review <peer-review@localhost>"),
+        "MAIL_TIMEOUT_S": float(env("MAIL_TIMEOUT_S", "20")),
+        "MAIL_FOLDER": env("MAIL_FOLDER") or os.path.join(instance_path, "outbox"),
+        "MAIL_QUEUE": env("MAIL_QUEUE", "mail"),
+        "MAIL_JOB": env("MAIL_JOB", "worker.mail.deliver_mail"),
+        "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "5")),
+        # Seconds to wait before the 1st, 2nd, ... retry of a failed send (the last one repeats).
+        "MAIL_RETRY_S": [float(s) for s in env("MAIL_RETRY_S", "30,120,600,1800").split(",") if s.strip()],
+        "NOTIFY_API_KEY": env("NOTIFY_API_KEY") or None,
+        # A Notify e-mail template whose subject is ((subject)) and whose body is ((body)).
+        "NOTIFY_TEMPLATE_ID": env("NOTIFY_TEMPLATE_ID") or None,
+        "NOTIFY_REPLY_TO_ID": env("NOTIFY_REPLY_TO_ID") or None,
+        "NOTIFY_BASE_URL": env("NOTIFY_BASE_URL") or None,  # default: GOV.UK Notify's own API
+        # Where people reach the pages: the links in mails (sent by a worker, outside any request).
+        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
     }

@@ -12,8 +12,9 @@ def cycle_state(cycle: Cycle, today: dt.date | None = None) -> str:
     """`solving` (a solve is queued or running), `over` (the window has ended), `published`,
     `planned` (versions, none published) or `draft` (no plan yet)."""
     today = today or dt.date.today()
-    if db.session.scalar(db.select(Solve.id).where(Solve.cycle_id == cycle.id,
-                                                   Solve.status.in_(ACTIVE_SOLVE_STATES)).limit(1)):
+    if db.session.scalar(
+        db.select(Solve.id).where(Solve.cycle_id == cycle.id, Solve.status.in_(ACTIVE_SOLVE_STATES)).limit(1)
+    ):
         return "solving"
     if cycle.window_end < today:
         return "over"

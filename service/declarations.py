@@ -22,8 +22,7 @@ def my_reviewers(user: User) -> list[Reviewer]:
 
 
 def my_reviewer(user: User, ext_id: str) -> Reviewer:
-    reviewer = db.session.scalar(
-        db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
+    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
     if reviewer is None or (user.role == "headteacher" and reviewer.school_id != user.school_id):
         raise NotFound("reviewer not found")
     return reviewer
@@ -58,13 +57,13 @@ def remove_unavailable(user: User, ext_id: str, date: str) -> Reviewer:
 
 def la_schools(user: User) -> list[School]:
     """The LA's schools, for choosing the school a conflict is with (names and URNs are public)."""
-    return list(db.session.scalars(
-        db.select(School).where(School.la_id == user.la_id).order_by(School.name, School.urn)))
+    return list(
+        db.session.scalars(db.select(School).where(School.la_id == user.la_id).order_by(School.name, School.urn))
+    )
 
 
 def my_conflicts(user: User) -> list[Conflict]:
-    query = (db.select(Conflict).join(Reviewer, Conflict.reviewer_id == Reviewer.id)
-             .where(Conflict.la_id == user.la_id))
+    query = db.select(Conflict).join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(Conflict.la_id == user.la_id)
     if user.role == "headteacher":
         query = query.where(Reviewer.school_id == user.school_id)
     return list(db.session.scalars(query.order_by(Conflict.id)))
@@ -73,17 +72,18 @@ def my_conflicts(user: User) -> list[Conflict]:
 def declare_conflict(user: User, ext_id: str, school_urn: str, reason: str | None) -> Conflict:
     reviewer = my_reviewer(user, ext_id)
     school = db.session.scalar(
-        db.select(School).where(School.la_id == user.la_id, School.urn == (school_urn or "").strip()))
+        db.select(School).where(School.la_id == user.la_id, School.urn == (school_urn or "").strip())
+    )
     if school is None:
         raise InvalidInput("choose a school", {"school_urn": [f"unknown school '{school_urn}'"]})
     reason = (reason or "").strip()[:300] or None
-    existing = db.session.scalar(db.select(Conflict).where(
-        Conflict.reviewer_id == reviewer.id, Conflict.school_id == school.id))
+    existing = db.session.scalar(
+        db.select(Conflict).where(Conflict.reviewer_id == reviewer.id, Conflict.school_id == school.id)
+    )
     if existing is not None:  # declaring twice is harmless; keep one row
         existing.reason = reason or existing.reason
         return existing
-    conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason,
-                        declared_by_id=user.id)
+    conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason, declared_by_id=user.id)
     db.session.add(conflict)
     return conflict
 

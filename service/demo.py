@@ -21,14 +21,24 @@ import sys
 import time
 from importlib import resources
 
+from . import mail, publication
+
 LA_CODE, LA_NAME = "358", "Trafford"
 DEMO_MARK = "(demo)"
 OFFICER = "commissioning@trafford.example"
 DATA_FILE = "trafford_schools_and_colleges_20240926.csv"
 
 # Trafford's four localities, by postcode district.
-LOCALITIES = {"WA14": "Altrincham", "WA15": "Altrincham", "M33": "Sale", "M41": "Urmston",
-              "M31": "Urmston", "M32": "Stretford", "M16": "Stretford", "M15": "Stretford"}
+LOCALITIES = {
+    "WA14": "Altrincham",
+    "WA15": "Altrincham",
+    "M33": "Sale",
+    "M41": "Urmston",
+    "M31": "Urmston",
+    "M32": "Stretford",
+    "M16": "Stretford",
+    "M15": "Stretford",
+}
 SPECIALISMS = ["maths", "reading", "send", "early-years", "behaviour", "curriculum", "leadership", "science"]
 
 
@@ -38,6 +48,7 @@ def next_term(today: dt.date) -> tuple[str, dt.date, dt.date, list[dt.date]]:
     Approximate dates (LAs set their own), good enough for a demo that must not
     be over before anyone looks at it.
     """
+
     def monday(d: dt.date) -> dt.date:
         return d + dt.timedelta(days=(7 - d.weekday()) % 7)
 
@@ -53,6 +64,8 @@ def next_term(today: dt.date) -> tuple[str, dt.date, dt.date, list[dt.date]]:
                 half = start + dt.timedelta(weeks=half_term_week)
                 return name, start, end, [half + dt.timedelta(days=i) for i in range(5)]
     raise AssertionError("unreachable")
+
+
 REVIEWED_TYPES = {"Local authority maintained schools", "Academies", "Special schools", "Free Schools"}
 
 
@@ -73,28 +86,55 @@ def build_scenario(schools, today: dt.date | None = None) -> dict:
     state = [s for s in schools if rows.get(s.urn, {}).get("type") in REVIEWED_TYPES and s.phase]
     reviewers = []
     for i, s in enumerate(state):
-        reviewers.append({
-            "id": f"trf-{s.urn}", "name": f"Headteacher, {s.name}", "school_urn": s.urn,
-            "role": "headteacher", "lead_accredited": rng.random() < 0.5,
-            "specialisms": sorted(rng.sample(SPECIALISMS, rng.choice([1, 2, 2, 3]))),
-            "max_reviews": rng.choice([1, 1, 2]), "day_rate": float(rng.choice([380, 420, 450, 480, 520, 550])),
-            "unavailable": sorted({rng.choice(term_days).isoformat() for _ in range(rng.randint(0, 4))}),
-        })
+        reviewers.append(
+            {
+                "id": f"trf-{s.urn}",
+                "name": f"Headteacher, {s.name}",
+                "school_urn": s.urn,
+                "role": "headteacher",
+                "lead_accredited": rng.random() < 0.5,
+                "specialisms": sorted(rng.sample(SPECIALISMS, rng.choice([1, 2, 2, 3]))),
+                "max_reviews": rng.choice([1, 1, 2]),
+                "day_rate": float(rng.choice([380, 420, 450, 480, 520, 550])),
+                "unavailable": sorted({rng.choice(term_days).isoformat() for _ in range(rng.randint(0, 4))}),
+            }
+        )
         if i % 4 == 0:  # a deputy from every fourth school
-            reviewers.append({
-                "id": f"trf-{s.urn}-d", "name": f"Deputy head, {s.name}", "school_urn": s.urn,
-                "role": "deputy", "lead_accredited": False,
-                "specialisms": sorted(rng.sample(SPECIALISMS, 2)), "max_reviews": 1, "day_rate": 360.0,
-                "unavailable": [],
-            })
+            reviewers.append(
+                {
+                    "id": f"trf-{s.urn}-d",
+                    "name": f"Deputy head, {s.name}",
+                    "school_urn": s.urn,
+                    "role": "deputy",
+                    "lead_accredited": False,
+                    "specialisms": sorted(rng.sample(SPECIALISMS, 2)),
+                    "max_reviews": 1,
+                    "day_rate": 360.0,
+                    "unavailable": [],
+                }
+            )
     for k in range(1, 4):
-        reviewers.append({"id": f"trf-adviser-{k}", "name": f"School improvement adviser {k}",
-                          "role": "adviser", "lead_accredited": True,
-                          "specialisms": sorted(rng.sample(SPECIALISMS, 3)), "max_reviews": 3,
-                          "day_rate": 600.0, "unavailable": []})
+        reviewers.append(
+            {
+                "id": f"trf-adviser-{k}",
+                "name": f"School improvement adviser {k}",
+                "role": "adviser",
+                "lead_accredited": True,
+                "specialisms": sorted(rng.sample(SPECIALISMS, 3)),
+                "max_reviews": 3,
+                "day_rate": 600.0,
+                "unavailable": [],
+            }
+        )
     to_review = rng.sample(state, max(1, len(state) // 3))
-    reviews = [{"school_urn": s.urn, "priority": rng.choice([1, 1, 2, 3]),
-                "focus": sorted(rng.sample(SPECIALISMS, rng.choice([1, 2])))} for s in to_review]
+    reviews = [
+        {
+            "school_urn": s.urn,
+            "priority": rng.choice([1, 1, 2, 3]),
+            "focus": sorted(rng.sample(SPECIALISMS, rng.choice([1, 2]))),
+        }
+        for s in to_review
+    ]
     providers = rng.sample([s for s in state if s not in to_review], 3)
     requesters = rng.sample(to_review, 4)
     used = {r["school_urn"] for r in reviewers if r.get("school_urn")} | {s.urn for s in state}
@@ -110,19 +150,49 @@ def build_scenario(schools, today: dt.date | None = None) -> dict:
             "support_budget": 12000.0,
             "policy": {"same_cluster": "forbid", "max_travel_km": 15.0},
         },
-        "schools": [{k: v for k, v in {
-            "urn": s.urn, "name": s.name, "la_code": s.la_code, "phase": s.phase,
-            "cluster": s.cluster.name if s.cluster else None, "trust": s.trust.name if s.trust else None,
-            "lat": s.lat, "lon": s.lon}.items() if v is not None} for s in schools if s.urn in used],
+        "schools": [
+            {
+                k: v
+                for k, v in {
+                    "urn": s.urn,
+                    "name": s.name,
+                    "la_code": s.la_code,
+                    "phase": s.phase,
+                    "cluster": s.cluster.name if s.cluster else None,
+                    "trust": s.trust.name if s.trust else None,
+                    "lat": s.lat,
+                    "lon": s.lon,
+                }.items()
+                if v is not None
+            }
+            for s in schools
+            if s.urn in used
+        ],
         "reviewers": reviewers,
         "reviews": reviews,
         "conflicts": [],
         "history": [],
         "support": {
-            "requests": [{"id": f"s-{i + 1:02d}", "school_urn": s.urn, "days": rng.choice([2, 3, 4]),
-                          "focus": [rng.choice(SPECIALISMS)], "priority": 1} for i, s in enumerate(requesters)],
-            "providers": [{"id": f"p-{i + 1:02d}", "school_urn": s.urn, "capacity_days": 6, "day_rate": 400.0,
-                           "specialisms": sorted(rng.sample(SPECIALISMS, 3))} for i, s in enumerate(providers)],
+            "requests": [
+                {
+                    "id": f"s-{i + 1:02d}",
+                    "school_urn": s.urn,
+                    "days": rng.choice([2, 3, 4]),
+                    "focus": [rng.choice(SPECIALISMS)],
+                    "priority": 1,
+                }
+                for i, s in enumerate(requesters)
+            ],
+            "providers": [
+                {
+                    "id": f"p-{i + 1:02d}",
+                    "school_urn": s.urn,
+                    "capacity_days": 6,
+                    "day_rate": 400.0,
+                    "specialisms": sorted(rng.sample(SPECIALISMS, 3)),
+                }
+                for i, s in enumerate(providers)
+            ],
         },
     }
 
@@ -139,8 +209,9 @@ def load_la():
         la = LocalAuthority(code=LA_CODE, name=LA_NAME)
         db.session.add(la)
         db.session.flush()
-    cycle = db.session.scalar(db.select(Cycle).where(Cycle.la_id == la.id, Cycle.name.endswith(DEMO_MARK))
-                              .order_by(Cycle.id.desc()).limit(1))
+    cycle = db.session.scalar(
+        db.select(Cycle).where(Cycle.la_id == la.id, Cycle.name.endswith(DEMO_MARK)).order_by(Cycle.id.desc()).limit(1)
+    )
     if cycle is not None:
         return cycle
     raw = resources.files("service.data").joinpath(DATA_FILE).read_bytes()
@@ -162,7 +233,7 @@ def load_la():
 def solve_and_publish(app, cycle) -> None:
     from .extensions import db
     from .models import Solve
-    from .plans import get_version, publish
+    from .plans import get_version
     from .solves import start_solve
 
     if cycle.published_version_id:
@@ -180,11 +251,13 @@ def solve_and_publish(app, cycle) -> None:
     if solve.status not in ("finished", "cancelled"):
         raise SystemExit(f"the demo solve {solve.status}: {solve.error}")
     version = get_version(cycle)
-    publish(cycle, version)
+    publication.publish(cycle, version)
     db.session.commit()
     plan = version.plan
-    print(f"  published plan version {version.number}: {len(plan['reviews'])} visits staffed, "
-          f"{len(plan['unstaffed'])} unstaffed, objective {plan['objective']}")
+    print(
+        f"  published plan version {version.number}: {len(plan['reviews'])} visits staffed, "
+        f"{len(plan['unstaffed'])} unstaffed, objective {plan['objective']}"
+    )
 
 
 def tokens(cycle) -> tuple[str, str, str]:
@@ -198,8 +271,11 @@ def tokens(cycle) -> tuple[str, str, str]:
     reviewing = {m["reviewer"].removeprefix("trf-") for v in plan["reviews"] for m in v["team"]}
     hosting = [v["school_urn"] for v in plan["reviews"]]
     urn = next((u for u in hosting if u in reviewing), hosting[0] if hosting else None)
-    school = db.session.scalar(db.select(School).where(School.la_id == cycle.la_id, School.urn == urn)) \
-        if urn else db.session.scalar(db.select(School).where(School.la_id == cycle.la_id).limit(1))
+    school = (
+        db.session.scalar(db.select(School).where(School.la_id == cycle.la_id, School.urn == urn))
+        if urn
+        else db.session.scalar(db.select(School).where(School.la_id == cycle.la_id).limit(1))
+    )
     head_token = create_user(f"head.{school.urn}@trafford.example", "headteacher", LA_CODE, school.urn)[1]
     db.session.commit()
     return officer_token, head_token, f"{school.name} ({school.urn})"
@@ -212,12 +288,25 @@ def sign_in_links(cycle, base_url: str) -> tuple[str, str]:
     from .pages.signin import issue_login_link, login_url
 
     officer = db.session.scalar(db.select(User).where(User.email == OFFICER))
-    head = db.session.scalar(db.select(User).where(User.role == "headteacher", User.la_id == cycle.la_id,
-                                                   User.email.like("head.%@trafford.example"))
-                             .order_by(User.id.desc()).limit(1))
+    head = db.session.scalar(
+        db.select(User)
+        .where(User.role == "headteacher", User.la_id == cycle.la_id, User.email.like("head.%@trafford.example"))
+        .order_by(User.id.desc())
+        .limit(1)
+    )
     tokens = [issue_login_link(officer, 60), issue_login_link(head, 60)]
     db.session.commit()
     return tuple(login_url(t, base_url) for t in tokens)
+
+
+def mail_destination(config) -> str:
+    """Where the mails of a publication go, in words (the demo has no mail server unless told)."""
+    backend = mail.backend(config)
+    if backend == "smtp":
+        return f"SMTP server {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+    if backend == "notify":
+        return "GOV.UK Notify"
+    return f"written as .eml files to {config['MAIL_FOLDER']} (set MAIL_SERVER or NOTIFY_API_KEY to send them)"
 
 
 def main(argv=None) -> int:
@@ -229,6 +318,7 @@ def main(argv=None) -> int:
     port = int(os.environ.get("PORT", "5000"))
     # The demo serves plain http, so the pages' session cookie cannot be HTTPS-only here.
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+    os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")  # the link in headteachers' mails
     app = create_app()
     with app.app_context():
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}")
@@ -238,8 +328,10 @@ def main(argv=None) -> int:
         officer, head, school = tokens(cycle)
         cycle_id = cycle.id
         officer_link, head_link = sign_in_links(cycle, f"http://{host}:{port}")
+        mails = mail_destination(app.config)
     url = f"http://{host}:{port}"
-    print(f"""
+    print(
+        f"""
 The peer review service is running at {url}
   API documentation:  {url}/api/docs
   LA officer token ({OFFICER}):
@@ -252,10 +344,14 @@ In a browser (each link signs in once, within an hour):
   Headteacher:  {head_link}
   New links:    flask --app service users login-link --email {OFFICER}
 
+Mails to headteachers when a plan is published: {mails}
+
 Try:
   curl -H 'Authorization: Bearer {officer}' {url}/api/v1/cycles/{cycle_id}/plan
   curl -H 'Authorization: Bearer {head}' {url}/api/v1/me/visits
-""", flush=True)
+""",
+        flush=True,
+    )
     if "--no-serve" in (argv if argv is not None else sys.argv[1:]):
         return 0
     app.run(host=host, port=port, threaded=True, use_reloader=False)

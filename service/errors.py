@@ -8,8 +8,7 @@ class DomainError(Exception):
 
     code = 422
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, code: int | None = None,
-                 **extra):
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, code: int | None = None, **extra):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -66,12 +65,14 @@ def register(app):
     def _data_error(error):
         db.session.rollback()
         app.logger.info("refused by the database: %s", error.orig)
-        return InvalidInput("a value does not fit (too long or out of range)",
-                            {"_schema": [type(error.orig).__name__]}).payload(), 422
+        return InvalidInput(
+            "a value does not fit (too long or out of range)", {"_schema": [type(error.orig).__name__]}
+        ).payload(), 422
 
     @app.errorhandler(sqlalchemy.exc.IntegrityError)
     def _integrity_error(error):
         db.session.rollback()
         app.logger.info("refused by the database: %s", error.orig)
-        return Conflict("the change conflicts with data already stored",
-                        {"_schema": [type(error.orig).__name__]}).payload(), 409
+        return Conflict(
+            "the change conflicts with data already stored", {"_schema": [type(error.orig).__name__]}
+        ).payload(), 409

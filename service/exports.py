@@ -11,8 +11,18 @@ import icalendar
 from .extensions import db
 from .models import Cycle, Reviewer, School
 
-CSV_COLUMNS = ["school_urn", "school_name", "status", "date", "days", "reviewer", "reviewer_name",
-               "role", "reviewer_school_urn", "reasons"]
+CSV_COLUMNS = [
+    "school_urn",
+    "school_name",
+    "status",
+    "date",
+    "days",
+    "reviewer",
+    "reviewer_name",
+    "role",
+    "reviewer_school_urn",
+    "reasons",
+]
 
 
 def names(cycle: Cycle):
@@ -31,21 +41,46 @@ def plan_csv(cycle: Cycle, plan: dict) -> str:
         school = schools.get(visit["school_urn"])
         for member in visit["team"]:
             reviewer = reviewers.get(member["reviewer"])
-            writer.writerow([
-                visit["school_urn"], school.name if school else "", "staffed", visit["date"],
-                ";".join(visit.get("days", [visit["date"]])), member["reviewer"],
-                reviewer.name if reviewer else "", member["role"],
-                reviewer.school.urn if reviewer and reviewer.school else "", "",
-            ])
+            writer.writerow(
+                [
+                    visit["school_urn"],
+                    school.name if school else "",
+                    "staffed",
+                    visit["date"],
+                    ";".join(visit.get("days", [visit["date"]])),
+                    member["reviewer"],
+                    reviewer.name if reviewer else "",
+                    member["role"],
+                    reviewer.school.urn if reviewer and reviewer.school else "",
+                    "",
+                ]
+            )
     for item in plan.get("unstaffed", []):
         school = schools.get(item["school_urn"])
-        writer.writerow([item["school_urn"], school.name if school else "", "unstaffed", "", "", "", "", "",
-                         "", "; ".join(item.get("reasons", []))])
+        writer.writerow(
+            [
+                item["school_urn"],
+                school.name if school else "",
+                "unstaffed",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "; ".join(item.get("reasons", [])),
+            ]
+        )
     return out.getvalue()
 
 
-def calendar(visits: list[dict], *, name: str, cycle_of, version_of, host: str = "peer-review") -> bytes:
+def calendar(
+    visits: list[dict], *, name: str, cycle_of, version_of, names_of=names, host: str = "peer-review"
+) -> bytes:
     """An iCalendar of `visits` (plan visits, each with `school_urn`, `date`, `days`, `team`).
+
+    `names_of(cycle)` gives the schools by URN and reviewers by id the events name (by default
+    the LA's whole pool; the headteachers' feeds pass those of their visits only).
 
     The UID of a visit is stable across versions (cycle + school) and SEQUENCE is
     the plan version, so a subscribed calendar moves the event instead of
@@ -55,12 +90,12 @@ def calendar(visits: list[dict], *, name: str, cycle_of, version_of, host: str =
     cal.add("prodid", "-//School peer review scheduler//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
-    stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     looked_up = {}
     for visit in visits:
         cycle = cycle_of(visit)
         if cycle.id not in looked_up:
-            looked_up[cycle.id] = names(cycle)
+            looked_up[cycle.id] = names_of(cycle)
         schools, reviewers = looked_up[cycle.id]
         school = schools.get(visit["school_urn"])
         days = visit.get("days") or [visit["date"]]

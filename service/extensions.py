@@ -65,7 +65,15 @@ class Api(_Api):
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)
         errors = payload.get("errors") or {}
-        if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "files", "headers", "view_args", "path"}:
+        if isinstance(errors, dict) and set(errors) <= {
+            "json",
+            "query",
+            "form",
+            "files",
+            "headers",
+            "view_args",
+            "path",
+        }:
             flat = {}
             for location, errs in errors.items():
                 flat.update(flatten_errors(errs, "" if location in ("json", "form") else location))
@@ -81,7 +89,6 @@ def _default_message(code, errors, description) -> str:
     if code == 422 and errors:
         return f"{len(errors)} invalid field(s): " + ", ".join(sorted(errors)[:10])
     return re.sub(r"\s+", " ", description or "").strip()
-
 
 
 def schema_name(schema) -> str:

@@ -25,8 +25,7 @@ def register(app):
             try:
                 from redis import Redis
 
-                Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2,
-                               socket_connect_timeout=2).ping()
+                Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2).ping()
                 checks["redis"] = "ok"
             except Exception as exc:
                 checks["redis"], ok = f"error: {type(exc).__name__}", False

@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -35,7 +36,7 @@ def decode(raw: bytes, *, latin1_first: bool) -> str:
     raise InvalidInput("the file cannot be read as text", {"file": ["not a text file"]})
 
 
-def read_rows(text: str, problems: "Problems") -> tuple[list[str], list[tuple[int, dict]]]:
+def read_rows(text: str, problems: Problems) -> tuple[list[str], list[tuple[int, dict]]]:
     """The header and the non-blank rows, each with its line number; ragged rows are problems."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -72,8 +73,9 @@ class Problems:
     def raise_if_any(self, what: str):
         if self.errors:
             rows = {k.split(".")[0] for k in self.errors if k.startswith("row ")}
-            raise InvalidInput(f"{what}: {len(self.errors)} problem(s) in {len(rows)} row(s); nothing was imported",
-                               self.errors)
+            raise InvalidInput(
+                f"{what}: {len(self.errors)} problem(s) in {len(rows)} row(s); nothing was imported", self.errors
+            )
 
 
 def _blank(value: str | None) -> bool:
@@ -114,7 +116,11 @@ def _date(p: Problems, line, column, value, formats=("%d-%m-%Y",)):
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    p.add(line, column, f"not a date ({' or '.join(f.replace('%d', 'dd').replace('%m', 'mm').replace('%Y', 'yyyy') for f in formats)}): {value!r}")
+    p.add(
+        line,
+        column,
+        f"not a date ({' or '.join(f.replace('%d', 'dd').replace('%m', 'mm').replace('%Y', 'yyyy') for f in formats)}): {value!r}",
+    )
     return None
 
 
@@ -174,13 +180,35 @@ def phase_from_type(type_name: str, group_name: str) -> str | None:
 
 # --------------------------------------------------------------------------- schools
 
-GIAS_REQUIRED = ["URN", "LA (code)", "EstablishmentName", "EstablishmentStatus (name)",
-                 "PhaseOfEducation (name)", "TypeOfEstablishment (name)", "EstablishmentTypeGroup (name)",
-                 "StatutoryLowAge", "StatutoryHighAge", "Trusts (name)", "Easting", "Northing",
-                 "NumberOfPupils", "Postcode", "OpenDate"]
-TRAFFORD_REQUIRED = ["name", "local_authority_code", "unique_reference_number", "type",
-                     "lowest_admission_age", "highest_admission_age", "sponsoring_trust", "postcode",
-                     "lon", "lat"]
+GIAS_REQUIRED = [
+    "URN",
+    "LA (code)",
+    "EstablishmentName",
+    "EstablishmentStatus (name)",
+    "PhaseOfEducation (name)",
+    "TypeOfEstablishment (name)",
+    "EstablishmentTypeGroup (name)",
+    "StatutoryLowAge",
+    "StatutoryHighAge",
+    "Trusts (name)",
+    "Easting",
+    "Northing",
+    "NumberOfPupils",
+    "Postcode",
+    "OpenDate",
+]
+TRAFFORD_REQUIRED = [
+    "name",
+    "local_authority_code",
+    "unique_reference_number",
+    "type",
+    "lowest_admission_age",
+    "highest_admission_age",
+    "sponsoring_trust",
+    "postcode",
+    "lon",
+    "lat",
+]
 OPEN = {"open", "open, but proposed to close"}
 
 
@@ -199,8 +227,9 @@ def _gias_school(p: Problems, line: int, row: dict) -> dict:
     if phase_name.lower() in GIAS_PHASES:
         phase = GIAS_PHASES[phase_name.lower()]
     elif phase_name.lower() in ("not applicable", ""):
-        phase = phase_from_type(row["TypeOfEstablishment (name)"], row["EstablishmentTypeGroup (name)"]) \
-            or phase_from_ages(low, high)
+        phase = phase_from_type(
+            row["TypeOfEstablishment (name)"], row["EstablishmentTypeGroup (name)"]
+        ) or phase_from_ages(low, high)
     else:
         p.add(line, "PhaseOfEducation (name)", f"unknown phase: {phase_name!r}")
         phase = None
@@ -219,7 +248,8 @@ def _gias_school(p: Problems, line: int, row: dict) -> dict:
         "la_code": row["LA (code)"],
         "phase": phase,
         "trust": None if _blank(row["Trusts (name)"]) else row["Trusts (name)"],
-        "lat": lat, "lon": lon,
+        "lat": lat,
+        "lon": lon,
         "pupils": _int(p, line, "NumberOfPupils", row["NumberOfPupils"], minimum=0),
         "postcode": row["Postcode"] or None,
         "opened_on": _date(p, line, "OpenDate", row["OpenDate"]),
@@ -243,25 +273,43 @@ def _trafford_school(p: Problems, line: int, row: dict) -> dict:
         "la_code": row["local_authority_code"],
         "phase": phase,
         "trust": None if _blank(row["sponsoring_trust"]) else row["sponsoring_trust"],
-        "lat": lat, "lon": lon, "pupils": None,
+        "lat": lat,
+        "lon": lon,
+        "pupils": None,
         "postcode": None if _blank(row["postcode"]) else row["postcode"],
         "opened_on": None,
     }
 
 
-def import_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> dict:
-    """Upsert the LA's schools (by URN) from a GIAS extract or a Trafford-style CSV.
+@dataclasses.dataclass
+class ParsedFile:
+    """A checked upload, not yet written: its header, and each row's line, key and values."""
+
+    fmt: str
+    header: list[str]
+    rows: list[tuple[int, str, dict]]
+    skipped: int = 0
+
+
+def parse_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> ParsedFile:
+    """Read and check a GIAS extract or a Trafford-style CSV; raise InvalidInput listing every problem.
 
     Rows of other LAs and establishments that are not open are skipped, so the
-    national extract can be uploaded as downloaded.
+    national extract can be uploaded as downloaded. Nothing is written.
     """
     if fmt == "auto":
         header, _ = read_rows(decode(raw, latin1_first=False), Problems())
         fmt = detect_format(header)
         if fmt is None:
-            raise InvalidInput("unknown file layout", {"file": [
-                "expected a GIAS establishment extract (URN, EstablishmentName, …) "
-                "or a Trafford-style CSV (unique_reference_number, name, …)"]})
+            raise InvalidInput(
+                "unknown file layout",
+                {
+                    "file": [
+                        "expected a GIAS establishment extract (URN, EstablishmentName, …) "
+                        "or a Trafford-style CSV (unique_reference_number, name, …)"
+                    ]
+                },
+            )
     p = Problems()
     # A GIAS extract is Windows-1252, whatever else the file might pass for.
     header, rows = read_rows(decode(raw, latin1_first=(fmt == "gias")), p)
@@ -291,12 +339,18 @@ def import_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> dict:
         values = _gias_school(p, line, row) if fmt == "gias" else _trafford_school(p, line, row)
         if not values["name"]:
             p.add(line, "EstablishmentName" if fmt == "gias" else "name", "missing")
-        parsed.append((urn, values))
+        parsed.append((line, urn, values))
     p.raise_if_any(f"the {fmt} file was refused")
+    return ParsedFile(fmt, header, parsed, skipped)
+
+
+def write_schools(la: LocalAuthority, parsed: ParsedFile) -> dict:
+    """Upsert the parsed schools by URN (the caller commits once)."""
+    from .scenario import named
 
     existing = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == la.id))}
     created = updated = 0
-    for urn, values in parsed:
+    for _line, urn, values in parsed.rows:
         school = existing.get(urn)
         if school is None:
             school = School(la_id=la.id, urn=urn, closed_dates=[])
@@ -304,23 +358,34 @@ def import_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> dict:
             created += 1
         else:
             updated += 1
+        values = dict(values)
         trust = values.pop("trust")
         for key, value in values.items():
             setattr(school, key, value)
-        if trust:
-            from .scenario import named
-
-            school.trust = named(Trust, la.id, trust)
-        else:
-            school.trust = None
+        school.trust = named(Trust, la.id, trust) if trust else None
     db.session.flush()
-    return {"created": created, "updated": updated, "skipped": skipped}
+    return {"created": created, "updated": updated, "skipped": parsed.skipped}
+
+
+def import_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> dict:
+    """Upsert the LA's schools (by URN) from a GIAS extract or a Trafford-style CSV; a bad file writes nothing."""
+    return write_schools(la, parse_schools(la, raw, fmt))
 
 
 # --------------------------------------------------------------------------- reviewers
 
-REVIEWER_COLUMNS = ["id", "name", "school_urn", "role", "lead_accredited", "phases", "specialisms",
-                    "max_reviews", "day_rate", "unavailable"]
+REVIEWER_COLUMNS = [
+    "id",
+    "name",
+    "school_urn",
+    "role",
+    "lead_accredited",
+    "phases",
+    "specialisms",
+    "max_reviews",
+    "day_rate",
+    "unavailable",
+]
 TRUE, FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 
 
@@ -328,14 +393,23 @@ def _list(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[;|]", value or "") if v.strip()]
 
 
-def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:
-    """Upsert reviewers (by id) from a CSV with the columns of REVIEWER_COLUMNS.
+def read_table(raw: bytes, problems: Problems) -> tuple[list[str], list[tuple[int, dict]]]:
+    """A CSV file or an Excel workbook (.xlsx, first sheet), as the header and numbered rows."""
+    from .spreadsheets import is_xlsx, read_xlsx
+
+    if is_xlsx(raw):
+        return read_xlsx(raw, problems)
+    return read_rows(decode(raw, latin1_first=False), problems)
+
+
+def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
+    """Read and check a reviewers list (CSV or XLSX, the columns of REVIEWER_COLUMNS); nothing is written.
 
     Lists (phases, specialisms, unavailable) are separated by `;`; dates are
     ISO (yyyy-mm-dd) or dd/mm/yyyy; only `id` is required.
     """
     p = Problems()
-    header, rows = read_rows(decode(raw, latin1_first=False), p)
+    header, rows = read_table(raw, p)
     if "id" not in header:
         p.add(None, "columns.id", "missing column")
     for column in header:
@@ -387,15 +461,21 @@ def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:
             rate = _float(p, line, "day_rate", row["day_rate"], minimum=0)
             values["day_rate"] = 0.0 if rate is None else rate
         if "unavailable" in row:
-            dates = [_date(p, line, "unavailable", d, ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"))
-                     for d in _list(row["unavailable"])]
+            dates = [
+                _date(p, line, "unavailable", d, ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"))
+                for d in _list(row["unavailable"])
+            ]
             values["unavailable"] = sorted({d.isoformat() for d in dates if d})
-        parsed.append((rid, values))
+        parsed.append((line, rid, values))
     p.raise_if_any("the reviewers file was refused")
+    return ParsedFile("reviewers", header, parsed)
 
+
+def write_reviewers(la: LocalAuthority, parsed: ParsedFile) -> dict:
+    """Upsert the parsed reviewers by id (the caller commits once)."""
     existing = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
     created = updated = 0
-    for rid, values in parsed:
+    for _line, rid, values in parsed.rows:
         reviewer = existing.get(rid)
         if reviewer is None:
             reviewer = Reviewer(la_id=la.id, ext_id=rid, specialisms=[], unavailable=[])
@@ -407,3 +487,8 @@ def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:
             setattr(reviewer, key, value)
     db.session.flush()
     return {"created": created, "updated": updated}
+
+
+def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:
+    """Upsert reviewers (by id) from a CSV or XLSX list; a bad file writes nothing."""
+    return write_reviewers(la, parse_reviewers(la, raw))

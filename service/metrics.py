@@ -27,8 +27,12 @@ DURATION_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
 def register(app) -> None:
     registry = CollectorRegistry()
-    latency = Histogram("http_request_duration_seconds", "Time to answer an HTTP request",
-                        ["method", "endpoint", "status"], registry=registry)
+    latency = Histogram(
+        "http_request_duration_seconds",
+        "Time to answer an HTTP request",
+        ["method", "endpoint", "status"],
+        registry=registry,
+    )
     shared = _SharedState(app)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Under gunicorn each process counts its own requests into files; a scrape, answered
@@ -73,12 +77,14 @@ class _SharedState:
 
     def _solves(self):
         ended = sa.and_(Solve.status.in_(("finished", "cancelled", "failed")), Solve.elapsed_s.is_not(None))
-        hist = HistogramMetricFamily("solve_job_duration_seconds",
-                                     "Wall time of ended solve jobs (all workers), by kind", labels=["kind"])
+        hist = HistogramMetricFamily(
+            "solve_job_duration_seconds", "Wall time of ended solve jobs (all workers), by kind", labels=["kind"]
+        )
         columns = [sa.func.sum(sa.case((Solve.elapsed_s <= b, 1), else_=0)) for b in DURATION_BUCKETS]
         rows = db.session.execute(
             sa.select(Solve.kind, sa.func.count(), sa.func.coalesce(sa.func.sum(Solve.elapsed_s), 0.0), *columns)
-            .where(ended).group_by(Solve.kind)
+            .where(ended)
+            .group_by(Solve.kind)
         ).all()
         for kind, count, total, *cumulative in rows:
             buckets = [(str(float(b)), int(c or 0)) for b, c in zip(DURATION_BUCKETS, cumulative)]
@@ -86,8 +92,7 @@ class _SharedState:
         yield hist
 
         states = GaugeMetricFamily("solves", "Solves by state", labels=["status"])
-        for status, count in db.session.execute(
-                sa.select(Solve.status, sa.func.count()).group_by(Solve.status)).all():
+        for status, count in db.session.execute(sa.select(Solve.status, sa.func.count()).group_by(Solve.status)).all():
             states.add_metric([status], count)
         yield states
 
@@ -95,10 +100,14 @@ class _SharedState:
         # last solve that ended, so a dashboard sees both live progress and the usual result.
         gap = GaugeMetricFamily("solver_gap_ratio", "Relative optimality gap", labels=["solve", "status"])
         running = db.session.execute(
-            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "running")).all()
+            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "running")
+        ).all()
         last = db.session.execute(
-            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "finished")
-            .order_by(Solve.finished_at.desc()).limit(1)).all()
+            sa.select(Solve.id, Solve.objective, Solve.bound)
+            .where(Solve.status == "finished")
+            .order_by(Solve.finished_at.desc())
+            .limit(1)
+        ).all()
         for (sid, objective, bound), status in [(r, "running") for r in running] + [(r, "finished") for r in last]:
             if objective is not None and bound is not None:
                 gap.add_metric([sid, status], max(0.0, objective - bound) / max(abs(objective), 1e-9))
@@ -117,8 +126,7 @@ class _SharedState:
         started = GaugeMetricFamily("rq_started_jobs", "Jobs running from an RQ queue", labels=["queue"])
         try:
             # No retries: a scrape must answer within its timeout even with Redis down.
-            connection = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
-                                        retry=Retry(NoBackoff(), 0))
+            connection = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
             for name in (self.app.config["SOLVE_QUEUE"], self.app.config["NIGHTLY_QUEUE"]):
                 queue = Queue(name, connection=connection)
                 length.add_metric([name], queue.count)

@@ -19,7 +19,7 @@ from .extensions import db
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class LocalAuthority(db.Model):
@@ -51,9 +51,7 @@ class School(db.Model):
     # with, so one LA's edits can never touch another's data.
     __table_args__ = (sa.UniqueConstraint("la_id", "urn"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    la_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
-    )
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
     urn: Mapped[str] = mapped_column(sa.String(16))
     name: Mapped[str | None] = mapped_column(sa.String(300))
     la_code: Mapped[str | None] = mapped_column(sa.String(8))
@@ -75,14 +73,10 @@ class Reviewer(db.Model):
     __tablename__ = "reviewers"
     __table_args__ = (sa.UniqueConstraint("la_id", "ext_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    la_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
-    )
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
     ext_id: Mapped[str] = mapped_column(sa.String(64))  # the scenario's reviewer id
     name: Mapped[str | None] = mapped_column(sa.String(200))
-    school_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("schools.id", ondelete="SET NULL"), index=True
-    )
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(sa.String(40), default="headteacher")
     lead_accredited: Mapped[bool] = mapped_column(default=False)
     # None means "the scenario default" (home school's phase, or every phase).
@@ -98,9 +92,7 @@ class Reviewer(db.Model):
 class Cycle(db.Model):
     __tablename__ = "cycles"
     id: Mapped[int] = mapped_column(primary_key=True)
-    la_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
-    )
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     window_start: Mapped[dt.date]
     window_end: Mapped[dt.date]
@@ -124,9 +116,7 @@ class Cycle(db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    published_version: Mapped[PlanVersion | None] = relationship(
-        foreign_keys=[published_version_id], post_update=True
-    )
+    published_version: Mapped[PlanVersion | None] = relationship(foreign_keys=[published_version_id], post_update=True)
 
 
 class Review(db.Model):
@@ -181,17 +171,11 @@ class Conflict(db.Model):
     """A reviewer (LA-wide) or a support provider (one cycle) who must not go to a school."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (
-        sa.CheckConstraint("(reviewer_id IS NULL) <> (provider_id IS NULL)", name="one_party"),
-    )
+    __table_args__ = (sa.CheckConstraint("(reviewer_id IS NULL) <> (provider_id IS NULL)", name="one_party"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    la_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True
-    )
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviewers.id", ondelete="CASCADE"))
-    provider_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("support_providers.id", ondelete="CASCADE")
-    )
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_providers.id", ondelete="CASCADE"))
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
     reason: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -272,9 +256,7 @@ class Solve(db.Model):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
-    plan_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("plan_versions.id", ondelete="SET NULL")
-    )
+    plan_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_versions.id", ondelete="SET NULL"))
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     cycle: Mapped[Cycle] = relationship()
@@ -299,6 +281,59 @@ class User(db.Model):
 
     la: Mapped[LocalAuthority] = relationship()
     school: Mapped[School | None] = relationship()
+
+
+class PublishedVisit(db.Model):
+    """One reviewer on one visit of a cycle's published plan, as headteachers' reads show it.
+
+    Derived data (service/visit_index.py writes it; nothing else should): the names, postcodes
+    and distances are copied here when a version is published and rewritten when they change,
+    so that a headteacher's visits are a few indexed rows instead of the LA's whole pool and plans.
+    """
+
+    __tablename__ = "published_visits"
+    __table_args__ = (
+        # School and reviewer ids are unique across LAs, so each alone finds a school's rows (and
+        # serves the foreign keys' ON DELETE); (cycle, visit) finds a visit's whole team.
+        sa.UniqueConstraint("cycle_id", "visit_no", "member_no"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"))
+    cycle_name: Mapped[str] = mapped_column(sa.String(200))
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int]
+    # The visit's place in the plan's `reviews` and the member's in its `team`: the plan's order.
+    visit_no: Mapped[int]
+    member_no: Mapped[int]
+    # The visited school: the plan's URN, and the LA's school of that URN (if any) at writing time.
+    school_urn: Mapped[str] = mapped_column(sa.String(16))
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    school_name: Mapped[str | None] = mapped_column(sa.String(300))
+    school_postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    date: Mapped[str] = mapped_column(sa.String(10))  # ISO, as in the plan
+    days: Mapped[list | None] = mapped_column(sa.JSON)  # the plan's `days`; None when it has none
+    # The member: the plan's reviewer id, and the LA's reviewer of that id (if any) with their school.
+    reviewer: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviewers.id", ondelete="SET NULL"), index=True)
+    reviewer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    member_school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    member_school_urn: Mapped[str | None] = mapped_column(sa.String(16))
+    member_school_name: Mapped[str | None] = mapped_column(sa.String(300))
+    # From the member's school to the visited school, to 0.1 km (None: a school has no coordinates).
+    distance_km: Mapped[float | None]
+
+
+class PublishedVisitTag(db.Model):
+    """A random tag per LA, new each time its published visits are rewritten: the ETags' source."""
+
+    __tablename__ = "published_visit_tags"
+    la_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("local_authorities.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tag: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class LoginLink(db.Model):
@@ -327,3 +362,26 @@ class Token(db.Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+class PoolUpload(db.Model):
+    """A school or reviewer file between its preview and the officer's confirmation.
+
+    Kept server-side (not in the cookie), bound to the user who uploaded it, and short-lived;
+    `fingerprint` is the preview's changes, so a confirmation writes exactly what was shown.
+    """
+
+    __tablename__ = "pool_uploads"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    la_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # schools | reviewers
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+# The audit trail, the mail outbox, what-ifs and hand pins: one metadata for every table.
+from .records import AuditEvent, HandPin, MailMessage, WhatIf  # noqa: E402,F401

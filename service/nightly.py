@@ -13,9 +13,10 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from . import publication
 from .extensions import db
 from .models import Cycle, PlanVersion, Solve
-from .plans import diff, publish, store_version
+from .plans import diff, store_version
 from .scenario import build_scenario
 from .solves import close
 
@@ -27,9 +28,9 @@ DEFAULT_NOTICE_DAYS = 7
 
 
 def london_time(now: dt.datetime | None = None) -> dt.datetime:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:  # naive times in this service are UTC
-        now = now.replace(tzinfo=dt.timezone.utc)
+        now = now.replace(tzinfo=dt.UTC)
     return now.astimezone(LONDON)
 
 
@@ -44,10 +45,13 @@ def night_of(now: dt.datetime | None = None) -> dt.date:
 
 
 def live_cycles(today: dt.date) -> list[Cycle]:
-    return list(db.session.scalars(
-        db.select(Cycle).where(Cycle.published_version_id.is_not(None), Cycle.window_end >= today)
-        .order_by(Cycle.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Cycle)
+            .where(Cycle.published_version_id.is_not(None), Cycle.window_end >= today)
+            .order_by(Cycle.id)
+        )
+    )
 
 
 def solve_id_for(cycle: Cycle, night: dt.date) -> str:
@@ -91,9 +95,14 @@ def explained_diff(scenario: dict, before: dict | None, after: dict) -> dict:
             causes.append(f"support request {change['request']} is no longer in the cycle")
         if change["provider_before"] and change["provider_before"] not in providers:
             causes.append(f"provider {change['provider_before']} is no longer in the cycle")
-        change["causes"] = causes or general or [
-            "support was reassigned to fit the changed visits (a provider's reviewers may not "
-            "visit a school it supports)"]
+        change["causes"] = (
+            causes
+            or general
+            or [
+                "support was reassigned to fit the changed visits (a provider's reviewers may not "
+                "visit a school it supports)"
+            ]
+        )
     out["total"] = len(out["changes"]) + len(out["support_changes"])
     return out
 
@@ -103,8 +112,9 @@ def _same_schedule(a: dict, b: dict) -> bool:
     return not d["changes"] and not d["support_changes"]
 
 
-def propose(solve_id: str, scenario: dict, plan: dict, *, base_version_id: int | None,
-            elapsed_s: float | None = None) -> PlanVersion | None:
+def propose(
+    solve_id: str, scenario: dict, plan: dict, *, base_version_id: int | None, elapsed_s: float | None = None
+) -> PlanVersion | None:
     """Store the night's plan as a proposed version (or none when nothing changes), publish
     it when the cycle allows, and close the solve: one transaction."""
     solve = db.session.get(Solve, solve_id, populate_existing=True)
@@ -114,26 +124,42 @@ def propose(solve_id: str, scenario: dict, plan: dict, *, base_version_id: int |
     db.session.refresh(cycle, with_for_update=True)
     base = db.session.get(PlanVersion, base_version_id) if base_version_id else None
     explained = explained_diff(scenario, base.plan if base else None, plan)
-    latest = db.session.scalar(db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id)
-                               .order_by(PlanVersion.number.desc()).limit(1))
+    latest = db.session.scalar(
+        db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id).order_by(PlanVersion.number.desc()).limit(1)
+    )
     version = None
     if explained["total"] == 0:
         log.info("nightly: cycle %s unchanged", cycle.id)
-    elif latest is not None and latest.source == "nightly" and latest.id != base_version_id \
-            and _same_schedule(latest.plan, plan):
+    elif (
+        latest is not None
+        and latest.source == "nightly"
+        and latest.id != base_version_id
+        and _same_schedule(latest.plan, plan)
+    ):
         # Last night's proposal, not yet decided on, says the same: keep that one.
         version = latest
     else:
         cancelled = solve.cancel_requested
-        note = (f"proposed by the nightly re-optimisation ({explained['total']} change(s); nothing moves "
-                f"before {scenario['cycle'].get('freeze_before')})")
+        note = (
+            f"proposed by the nightly re-optimisation ({explained['total']} change(s); nothing moves "
+            f"before {scenario['cycle'].get('freeze_before')})"
+        )
         if cancelled:
             note += "; best plan found before the solve was cancelled"
         version = store_version(cycle, plan, source="nightly", note=note, solve_id=solve.id)
         version.diff = explained
-        if (cycle.auto_publish and not cancelled and explained["total"] <= cycle.auto_publish_max_changes
-                and plan.get("status") != "INFEASIBLE" and cycle.published_version_id == base_version_id):
-            publish(cycle, version)
-            log.info("nightly: cycle %s version %s published automatically (%s changes)",
-                     cycle.id, version.number, explained["total"])
+        if (
+            cycle.auto_publish
+            and not cancelled
+            and explained["total"] <= cycle.auto_publish_max_changes
+            and plan.get("status") != "INFEASIBLE"
+            and cycle.published_version_id == base_version_id
+        ):
+            publication.publish(cycle, version)
+            log.info(
+                "nightly: cycle %s version %s published automatically (%s changes)",
+                cycle.id,
+                version.number,
+                explained["total"],
+            )
     return close(solve, version, plan, elapsed_s=elapsed_s)

@@ -1,4 +1,4 @@
-"""Plan versions: storing, publishing, comparing, locking and editing by hand.
+"""Plan versions: storing, publishing, comparing and locking (changes by hand: `hand_changes`).
 
 A version is never changed once written; every edit makes a new one, and
 publishing only moves the cycle's pointer. These functions add to the current
@@ -7,10 +7,10 @@ session and leave the commit to the caller (one request, one transaction).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 
+from . import visit_index
 from .errors import Conflict as ConflictError
 from .errors import InvalidInput, NotFound
 from .extensions import db
@@ -18,9 +18,9 @@ from .models import Cycle, PlanVersion, Review, School
 
 
 def versions(cycle: Cycle) -> list[PlanVersion]:
-    return list(db.session.scalars(
-        db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id).order_by(PlanVersion.number)
-    ))
+    return list(
+        db.session.scalars(db.select(PlanVersion).where(PlanVersion.cycle_id == cycle.id).order_by(PlanVersion.number))
+    )
 
 
 def get_version(cycle: Cycle, number: int | None = None) -> PlanVersion:
@@ -36,17 +36,15 @@ def get_version(cycle: Cycle, number: int | None = None) -> PlanVersion:
     return version
 
 
-def store_version(cycle: Cycle, plan: dict, *, source: str, note: str | None = None,
-                  solve_id: str | None = None) -> PlanVersion:
+def store_version(
+    cycle: Cycle, plan: dict, *, source: str, note: str | None = None, solve_id: str | None = None
+) -> PlanVersion:
     """Add plan `plan` as the cycle's next version number."""
     # Lock the cycle's row first (PostgreSQL), so that a solve ending while an officer uploads
     # or edits a plan cannot take the same number and lose its plan to the unique key.
     db.session.execute(db.select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
-    last = db.session.scalar(
-        db.select(db.func.max(PlanVersion.number)).where(PlanVersion.cycle_id == cycle.id)
-    ) or 0
-    version = PlanVersion(cycle_id=cycle.id, number=last + 1, plan=plan, source=source, note=note,
-                          solve_id=solve_id)
+    last = db.session.scalar(db.select(db.func.max(PlanVersion.number)).where(PlanVersion.cycle_id == cycle.id)) or 0
+    version = PlanVersion(cycle_id=cycle.id, number=last + 1, plan=plan, source=source, note=note, solve_id=solve_id)
     db.session.add(version)
     db.session.flush()
     return version
@@ -57,10 +55,13 @@ def publish(cycle: Cycle, version: PlanVersion) -> None:
         raise InvalidInput("that version belongs to another cycle", {"version": ["not of this cycle"]})
     if version.plan.get("status") == "INFEASIBLE":
         # It has no schedule that keeps the rules: headteachers must never be sent one.
-        raise InvalidInput(f"version {version.number} is INFEASIBLE and cannot be published",
-                           {"version": ["an INFEASIBLE plan cannot be published"]})
+        raise InvalidInput(
+            f"version {version.number} is INFEASIBLE and cannot be published",
+            {"version": ["an INFEASIBLE plan cannot be published"]},
+        )
     cycle.published_version_id = version.id
     cycle.published_version = version
+    visit_index.published(cycle, version)
 
 
 # --------------------------------------------------------------------------- hand-made plans
@@ -91,15 +92,25 @@ def plan_from_previous(scenario: dict) -> dict:
         "status": "FEASIBLE",
         "objective": None,
         "bound": None,
-        "reviews": [{"school_urn": v["school_urn"], "date": v["date"], "days": [],
-                     "team": [{"reviewer": m["reviewer"], "role": m["role"]} for m in v["team"]]}
-                    for v in scenario["previous"]],
-        "unstaffed": [{"school_urn": r["school_urn"], "reasons": ["not staffed in the imported plan"]}
-                      for r in scenario.get("reviews", []) if r["school_urn"] not in staffed],
+        "reviews": [
+            {
+                "school_urn": v["school_urn"],
+                "date": v["date"],
+                "days": [],
+                "team": [{"reviewer": m["reviewer"], "role": m["role"]} for m in v["team"]],
+            }
+            for v in scenario["previous"]
+        ],
+        "unstaffed": [
+            {"school_urn": r["school_urn"], "reasons": ["not staffed in the imported plan"]}
+            for r in scenario.get("reviews", [])
+            if r["school_urn"] not in staffed
+        ],
         "support": [],
-        "unmet_support": [{"request": q["id"], "school_urn": q["school_urn"],
-                           "reasons": ["not met in the imported plan"]}
-                          for q in (scenario.get("support") or {}).get("requests", [])],
+        "unmet_support": [
+            {"request": q["id"], "school_urn": q["school_urn"], "reasons": ["not met in the imported plan"]}
+            for q in (scenario.get("support") or {}).get("requests", [])
+        ],
         "warnings": [],
         "solver": {},
     }
@@ -128,20 +139,23 @@ def diff(before: dict | None, after: dict) -> dict:
             continue
         old_team = {m["reviewer"]: m["role"] for m in (a or {}).get("team", [])}
         new_team = {m["reviewer"]: m["role"] for m in (b or {}).get("team", [])}
-        changes.append({
-            "school_urn": urn,
-            "change": "added" if a is None else "removed" if b is None else "changed",
-            "date_before": a["date"] if a else None,
-            "date_after": b["date"] if b else None,
-            "joined": sorted(set(new_team) - set(old_team)),
-            "left": sorted(set(old_team) - set(new_team)),
-            "role_changed": sorted(r for r in set(old_team) & set(new_team) if old_team[r] != new_team[r]),
-        })
+        changes.append(
+            {
+                "school_urn": urn,
+                "change": "added" if a is None else "removed" if b is None else "changed",
+                "date_before": a["date"] if a else None,
+                "date_after": b["date"] if b else None,
+                "joined": sorted(set(new_team) - set(old_team)),
+                "left": sorted(set(old_team) - set(new_team)),
+                "role_changed": sorted(r for r in set(old_team) & set(new_team) if old_team[r] != new_team[r]),
+            }
+        )
     old_support = {s["request"]: s["provider"] for s in (before or {}).get("support", [])}
     new_support = {s["request"]: s["provider"] for s in after.get("support", [])}
     support = [
         {"request": r, "provider_before": old_support.get(r), "provider_after": new_support.get(r)}
-        for r in sorted(set(old_support) | set(new_support)) if old_support.get(r) != new_support.get(r)
+        for r in sorted(set(old_support) | set(new_support))
+        if old_support.get(r) != new_support.get(r)
     ]
     return {
         "changes": changes,
@@ -177,41 +191,6 @@ def set_lock(cycle: Cycle, urn: str, locked: bool) -> Review:
             raise ConflictError(f"school {urn} has no published visit to lock; publish a plan that staffs it first")
     review.locked = locked
     return review
-
-
-def edit_visit(cycle: Cycle, urn: str, *, date: str | None, team: list[dict] | None,
-               base: PlanVersion | None = None, note: str | None = None) -> PlanVersion:
-    """A new version where the visit to `urn` has this date and team (or none).
-
-    The result is checked against every hard rule with the solver's own checker;
-    a broken rule is refused with 422 and the rule's message.
-    """
-    from solver.check import check
-
-    from .scenario import build_scenario
-
-    review_for(cycle, urn)
-    base = base or get_version(cycle)
-    plan = copy.deepcopy(base.plan)
-    plan["reviews"] = [v for v in plan.get("reviews", []) if v["school_urn"] != urn]
-    plan["unstaffed"] = [u for u in plan.get("unstaffed", []) if u["school_urn"] != urn]
-    if date and team:
-        plan["reviews"].append({"school_urn": urn, "date": date, "days": [],
-                                "team": [{"reviewer": m["reviewer"], "role": m["role"]} for m in team]})
-        plan["reviews"].sort(key=lambda v: (v["date"], v["school_urn"]))
-    else:
-        plan["unstaffed"].append({"school_urn": urn, "reasons": ["left unstaffed by hand"]})
-        plan["unstaffed"].sort(key=lambda u: u["school_urn"])
-    plan["status"] = "FEASIBLE"
-    plan["bound"] = None
-    plan["solver"] = {"edited_by_hand": True}
-    scenario = build_scenario(cycle)
-    recost(scenario, plan)
-    problems = check(scenario, plan)
-    if problems:
-        raise InvalidInput(f"the edited plan breaks {len(problems)} hard rule(s): {problems[0]}",
-                           {f"visits.{urn}": list(problems)})
-    return store_version(cycle, plan, source="edit", note=note or f"visit to {urn} edited by hand")
 
 
 def upload_version(cycle: Cycle, plan, *, note: str | None = None) -> PlanVersion:

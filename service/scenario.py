@@ -27,6 +27,7 @@ from .models import (
     SupportRequest,
     Trust,
 )
+from .pins import with_pins
 
 _UNSET = object()
 
@@ -62,60 +63,68 @@ def _drop_none(d: dict) -> dict:
 
 def school_dict(s: School, cycle: Cycle | None = None) -> dict:
     closed = _in_window(s.closed_dates, cycle) if cycle else list(s.closed_dates or [])
-    return _drop_none({
-        "urn": s.urn,
-        "name": s.name,
-        "la_code": s.la_code,
-        "phase": s.phase,
-        "cluster": s.cluster.name if s.cluster else None,
-        "trust": s.trust.name if s.trust else None,
-        "lat": s.lat if s.lat is not None and s.lon is not None else None,
-        "lon": s.lon if s.lat is not None and s.lon is not None else None,
-        "pupils": s.pupils,
-    }) | {"closed_dates": closed}
+    return _drop_none(
+        {
+            "urn": s.urn,
+            "name": s.name,
+            "la_code": s.la_code,
+            "phase": s.phase,
+            "cluster": s.cluster.name if s.cluster else None,
+            "trust": s.trust.name if s.trust else None,
+            "lat": s.lat if s.lat is not None and s.lon is not None else None,
+            "lon": s.lon if s.lat is not None and s.lon is not None else None,
+            "pupils": s.pupils,
+        }
+    ) | {"closed_dates": closed}
 
 
 def reviewer_dict(r: Reviewer, cycle: Cycle | None = None) -> dict:
     unavailable = _in_window(r.unavailable, cycle) if cycle else sorted(r.unavailable or [])
-    return _drop_none({
-        "id": r.ext_id,
-        "name": r.name,
-        "school_urn": r.school.urn if r.school else None,
-        "role": r.role,
-        "lead_accredited": r.lead_accredited,
-        "phases": r.phases,
-        "specialisms": list(r.specialisms or []),
-        "max_reviews": r.max_reviews,
-        "day_rate": r.day_rate,
-    }) | {"unavailable": unavailable}
+    return _drop_none(
+        {
+            "id": r.ext_id,
+            "name": r.name,
+            "school_urn": r.school.urn if r.school else None,
+            "role": r.role,
+            "lead_accredited": r.lead_accredited,
+            "phases": r.phases,
+            "specialisms": list(r.specialisms or []),
+            "max_reviews": r.max_reviews,
+            "day_rate": r.day_rate,
+        }
+    ) | {"unavailable": unavailable}
 
 
 def review_dict(rv: Review) -> dict:
-    return _drop_none({
-        "school_urn": rv.school.urn,
-        "priority": rv.priority,
-        "focus": list(rv.focus or []),
-        "team_size": rv.team_size,
-        "earliest": _iso(rv.earliest),
-        "latest": _iso(rv.latest),
-    })
+    return _drop_none(
+        {
+            "school_urn": rv.school.urn,
+            "priority": rv.priority,
+            "focus": list(rv.focus or []),
+            "team_size": rv.team_size,
+            "earliest": _iso(rv.earliest),
+            "latest": _iso(rv.latest),
+        }
+    )
 
 
 def cycle_dict(c: Cycle, freeze_before) -> dict:
-    return _drop_none({
-        "name": c.name,
-        "window": {"start": c.window_start.isoformat(), "end": c.window_end.isoformat()},
-        "excluded_dates": sorted(c.excluded_dates or []),
-        "freeze_before": _iso(freeze_before),
-        "team_size": c.team_size,
-        "visit_days": c.visit_days,
-        "lead_required": c.lead_required,
-        "backfill_budget": c.backfill_budget,
-        "cluster_budgets": dict(c.cluster_budgets or {}),
-        "support_budget": c.support_budget,
-        "policy": dict(c.policy or {}),
-        "weights": dict(c.weights or {}),
-    })
+    return _drop_none(
+        {
+            "name": c.name,
+            "window": {"start": c.window_start.isoformat(), "end": c.window_end.isoformat()},
+            "excluded_dates": sorted(c.excluded_dates or []),
+            "freeze_before": _iso(freeze_before),
+            "team_size": c.team_size,
+            "visit_days": c.visit_days,
+            "lead_required": c.lead_required,
+            "backfill_budget": c.backfill_budget,
+            "cluster_budgets": dict(c.cluster_budgets or {}),
+            "support_budget": c.support_budget,
+            "policy": dict(c.policy or {}),
+            "weights": dict(c.weights or {}),
+        }
+    )
 
 
 def previous_visits(cycle: Cycle, plan: dict | None) -> list[dict]:
@@ -134,15 +143,16 @@ def previous_visits(cycle: Cycle, plan: dict | None) -> list[dict]:
             continue
         # A locked visit must come back exactly; one whose reviewer was deleted cannot.
         locked = review.locked and len(team) == len(visit["team"])
-        out.append({"school_urn": visit["school_urn"], "date": visit["date"], "team": team,
-                    "locked": locked})
+        out.append({"school_urn": visit["school_urn"], "date": visit["date"], "team": team, "locked": locked})
     return out
 
 
 def cycle_reviews(cycle: Cycle) -> list[Review]:
-    return list(db.session.scalars(
-        db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
+        )
+    )
 
 
 def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) -> dict:
@@ -157,12 +167,12 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
         previous_plan = cycle.published_version.plan if cycle.published_version else None
     la_id = cycle.la_id
     schools = db.session.scalars(db.select(School).where(School.la_id == la_id).order_by(School.urn))
-    reviewers = db.session.scalars(
-        db.select(Reviewer).where(Reviewer.la_id == la_id).order_by(Reviewer.ext_id)
+    reviewers = db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la_id).order_by(Reviewer.ext_id))
+    providers = list(
+        db.session.scalars(
+            db.select(SupportProvider).where(SupportProvider.cycle_id == cycle.id).order_by(SupportProvider.ext_id)
+        )
     )
-    providers = list(db.session.scalars(
-        db.select(SupportProvider).where(SupportProvider.cycle_id == cycle.id).order_by(SupportProvider.ext_id)
-    ))
     requests = db.session.scalars(
         db.select(SupportRequest).where(SupportRequest.cycle_id == cycle.id).order_by(SupportRequest.ext_id)
     )
@@ -173,9 +183,7 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
         .where(Conflict.reviewer_id.is_not(None) | Conflict.provider_id.in_(provider_ids))
         .order_by(Conflict.id)
     )
-    history = db.session.scalars(
-        db.select(History).where(History.cycle_id == cycle.id).order_by(History.id)
-    )
+    history = db.session.scalars(db.select(History).where(History.cycle_id == cycle.id).order_by(History.id))
     return {
         "version": 1,
         "cycle": cycle_dict(cycle, freeze_before),
@@ -183,16 +191,32 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
         "reviewers": [reviewer_dict(r, cycle) for r in reviewers],
         "reviews": [review_dict(rv) for rv in cycle_reviews(cycle)],
         "conflicts": [conflict_dict(c) for c in conflicts],
-        "history": [{"reviewer": h.reviewer.ext_id, "school_urn": h.school.urn, "cycles_ago": h.cycles_ago}
-                    for h in history],
+        "history": [
+            {"reviewer": h.reviewer.ext_id, "school_urn": h.school.urn, "cycles_ago": h.cycles_ago} for h in history
+        ],
         "support": {
-            "requests": [{"id": r.ext_id, "school_urn": r.school.urn, "days": r.days,
-                          "focus": list(r.focus or []), "priority": r.priority} for r in requests],
-            "providers": [{"id": p.ext_id, "school_urn": p.school.urn, "capacity_days": p.capacity_days,
-                           "day_rate": p.day_rate, "specialisms": list(p.specialisms or [])}
-                          for p in providers],
+            "requests": [
+                {
+                    "id": r.ext_id,
+                    "school_urn": r.school.urn,
+                    "days": r.days,
+                    "focus": list(r.focus or []),
+                    "priority": r.priority,
+                }
+                for r in requests
+            ],
+            "providers": [
+                {
+                    "id": p.ext_id,
+                    "school_urn": p.school.urn,
+                    "capacity_days": p.capacity_days,
+                    "day_rate": p.day_rate,
+                    "specialisms": list(p.specialisms or []),
+                }
+                for p in providers
+            ],
         },
-        "previous": previous_visits(cycle, previous_plan),
+        "previous": with_pins(cycle, previous_visits(cycle, previous_plan)),
     }
 
 
@@ -285,9 +309,13 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
     reviews = {}
     for rv in data.get("reviews", []):
         review = Review(
-            cycle_id=cycle.id, school=schools[rv["school_urn"]], priority=rv.get("priority", 1),
-            focus=list(rv.get("focus") or []), team_size=rv.get("team_size"),
-            earliest=_date(rv.get("earliest")), latest=_date(rv.get("latest")),
+            cycle_id=cycle.id,
+            school=schools[rv["school_urn"]],
+            priority=rv.get("priority", 1),
+            focus=list(rv.get("focus") or []),
+            team_size=rv.get("team_size"),
+            earliest=_date(rv.get("earliest")),
+            latest=_date(rv.get("latest")),
         )
         reviews[rv["school_urn"]] = review
         db.session.add(review)
@@ -296,30 +324,46 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
     providers = {}
     for p in support.get("providers", []):
         providers[p["id"]] = SupportProvider(
-            cycle_id=cycle.id, ext_id=p["id"], school=schools[p["school_urn"]],
-            capacity_days=p.get("capacity_days", 0), day_rate=float(p.get("day_rate", 0.0)),
+            cycle_id=cycle.id,
+            ext_id=p["id"],
+            school=schools[p["school_urn"]],
+            capacity_days=p.get("capacity_days", 0),
+            day_rate=float(p.get("day_rate", 0.0)),
             specialisms=list(p.get("specialisms") or []),
         )
         db.session.add(providers[p["id"]])
     for q in support.get("requests", []):
-        db.session.add(SupportRequest(
-            cycle_id=cycle.id, ext_id=q["id"], school=schools[q["school_urn"]], days=q.get("days", 1),
-            focus=list(q.get("focus") or []), priority=q.get("priority", 1),
-        ))
+        db.session.add(
+            SupportRequest(
+                cycle_id=cycle.id,
+                ext_id=q["id"],
+                school=schools[q["school_urn"]],
+                days=q.get("days", 1),
+                focus=list(q.get("focus") or []),
+                priority=q.get("priority", 1),
+            )
+        )
     db.session.flush()
 
     for k in data.get("conflicts", []):
         school = schools[k["school_urn"]]
         if k.get("reviewer"):
-            conflict = get_or_create(Conflict, la_id=la.id, reviewer_id=reviewers[k["reviewer"]].id,
-                                     school_id=school.id)
+            conflict = get_or_create(
+                Conflict, la_id=la.id, reviewer_id=reviewers[k["reviewer"]].id, school_id=school.id
+            )
         else:
             conflict = Conflict(la_id=la.id, provider_id=providers[k["provider"]].id, school_id=school.id)
             db.session.add(conflict)
         conflict.reason = k.get("reason")
     for h in data.get("history", []):
-        db.session.add(History(cycle_id=cycle.id, reviewer=reviewers[h["reviewer"]],
-                               school=schools[h["school_urn"]], cycles_ago=h.get("cycles_ago", 1)))
+        db.session.add(
+            History(
+                cycle_id=cycle.id,
+                reviewer=reviewers[h["reviewer"]],
+                school=schools[h["school_urn"]],
+                cycles_ago=h.get("cycles_ago", 1),
+            )
+        )
     db.session.flush()
 
     if data.get("previous"):
@@ -328,7 +372,11 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
         for visit in data["previous"]:
             if visit.get("locked") and visit["school_urn"] in reviews:
                 reviews[visit["school_urn"]].locked = True
-        version = store_version(cycle, plan_from_previous(data), source="import",
-                                note="the plan given as `previous` when the cycle was created")
+        version = store_version(
+            cycle,
+            plan_from_previous(data),
+            source="import",
+            note="the plan given as `previous` when the cycle was created",
+        )
         publish(cycle, version)
     return cycle

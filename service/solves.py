@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import import_string
 
+from . import audit
 from .errors import Conflict as ConflictError
 from .errors import DomainError
 from .extensions import db
@@ -47,9 +48,7 @@ def this_process() -> str:
 
 
 def active_solve(cycle: Cycle) -> Solve | None:
-    return db.session.scalar(
-        db.select(Solve).where(Solve.cycle_id == cycle.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
-    )
+    return db.session.scalar(db.select(Solve).where(Solve.cycle_id == cycle.id, Solve.status.in_(ACTIVE_SOLVE_STATES)))
 
 
 def reap_if_dead(solve: Solve) -> bool:
@@ -101,8 +100,9 @@ def _reap_dead_job(solve: Solve) -> bool:
         return _reap_silent_runner(solve)
     db.session.refresh(solve)  # the job may have recorded its own failure meanwhile
     if solve.status in ACTIVE_SOLVE_STATES:
-        _mark_dead(solve, f"its job ended as {status.value} before the solve finished "
-                          "(the worker was stopped or killed)")
+        _mark_dead(
+            solve, f"its job ended as {status.value} before the solve finished (the worker was stopped or killed)"
+        )
     return True
 
 
@@ -131,8 +131,9 @@ def _reap_silent_runner(solve: Solve) -> bool:
     db.session.refresh(solve)
     if solve.status != "running":
         return False
-    _mark_dead(solve, "the worker running this solve stopped (killed or crashed) before it finished; "
-                      "no plan was stored")
+    _mark_dead(
+        solve, "the worker running this solve stopped (killed or crashed) before it finished; no plan was stored"
+    )
     return True
 
 
@@ -150,16 +151,25 @@ def reap_stale() -> int:
 
 def _mark_dead(solve: Solve, error: str) -> None:
     db.session.execute(
-        sa.update(Solve).where(Solve.id == solve.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
+        sa.update(Solve)
+        .where(Solve.id == solve.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
         .values(status="failed", error=error, finished_at=utcnow())
     )
     db.session.commit()
     db.session.refresh(solve)
 
 
-def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "solve",
-                solve_id: str | None = None, job: str | None = None, job_args: tuple = (),
-                queue: str | None = None) -> Solve:
+def start_solve(
+    cycle: Cycle,
+    *,
+    time_limit_s: float,
+    user=None,
+    kind: str = "solve",
+    solve_id: str | None = None,
+    job: str | None = None,
+    job_args: tuple = (),
+    queue: str | None = None,
+) -> Solve:
     """Create a queued solve for `cycle` and hand it to the runner (409 if one is active).
 
     `solve_id` fixes the id (the nightly run's is its cycle and night, so a second run the
@@ -169,10 +179,16 @@ def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "so
     if active and not reap_if_dead(active):
         raise _busy(active)
     redis_url = current_app.config.get("REDIS_URL")
-    solve = Solve(id=solve_id or uuid.uuid4().hex, cycle_id=cycle.id, time_limit_s=time_limit_s, kind=kind,
-                  runner="rq" if redis_url else this_process(),
-                  requested_by_id=user.id if user is not None else None)
+    solve = Solve(
+        id=solve_id or uuid.uuid4().hex,
+        cycle_id=cycle.id,
+        time_limit_s=time_limit_s,
+        kind=kind,
+        runner="rq" if redis_url else this_process(),
+        requested_by_id=user.id if user is not None else None,
+    )
     db.session.add(solve)
+    audit.cycle_event("solve.started", cycle, f"started a {kind} ({time_limit_s:g} s)", actor=user, solve=solve.id)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -192,8 +208,11 @@ def start_solve(cycle: Cycle, *, time_limit_s: float, user=None, kind: str = "so
 
 def _busy(active: Solve | None) -> ConflictError:
     sid = active.id if active else None
-    return ConflictError("a solve is already queued or running for this cycle",
-                         {"solve_id": [f"{sid} is {active.status if active else 'active'}"]}, solve_id=sid)
+    return ConflictError(
+        "a solve is already queued or running for this cycle",
+        {"solve_id": [f"{sid} is {active.status if active else 'active'}"]},
+        solve_id=sid,
+    )
 
 
 def redis_connection():
@@ -213,11 +232,15 @@ def _enqueue(solve: Solve, job: str, job_args: tuple, queue: str | None) -> None
 
     try:
         solve_queue(queue).enqueue(
-            job, solve.id, *job_args, job_id=solve.id,
+            job,
+            solve.id,
+            *job_args,
+            job_id=solve.id,
             # Well above the solver's own limit: the solver stops itself; this
             # only catches a job that hangs.
             job_timeout=int(solve.time_limit_s * 2 + 120),
-            result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
             description=f"{solve.kind} cycle {solve.cycle_id}",
             # RQ calls it when the job fails, times out or is abandoned by a dead worker.
             on_failure=Callback(current_app.config["SOLVE_ON_FAILURE"]),
@@ -251,11 +274,13 @@ def cancel_solve(solve: Solve) -> Solve:
     if solve.status not in ACTIVE_SOLVE_STATES:
         raise ConflictError(f"the solve is already {solve.status}")
     queued = db.session.execute(
-        sa.update(Solve).where(Solve.id == solve.id, Solve.status == "queued")
+        sa.update(Solve)
+        .where(Solve.id == solve.id, Solve.status == "queued")
         .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
     ).rowcount
     if not queued:
         solve.cancel_requested = True
+    audit.cycle_event("solve.cancelled", solve.cycle, f"asked {solve.kind} {solve.id} to stop", solve=solve.id)
     db.session.commit()
     db.session.refresh(solve)
     if queued and solve.runner == "rq":
@@ -279,7 +304,8 @@ def begin(solve_id: str, *, resume: bool = False) -> Solve | None:
     the row `running` (the database was what failed), so take that too."""
     states = ACTIVE_SOLVE_STATES if resume else ("queued",)
     started = db.session.execute(
-        sa.update(Solve).where(Solve.id == solve_id, Solve.status.in_(states))
+        sa.update(Solve)
+        .where(Solve.id == solve_id, Solve.status.in_(states))
         .values(status="running", started_at=utcnow())
     ).rowcount
     db.session.commit()
@@ -365,7 +391,10 @@ def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
     solve = db.session.get(Solve, solve_id, populate_existing=True)
     cancelled = solve.cancel_requested
     version = store_version(
-        solve.cycle, plan, source="nightly" if solve.kind == "nightly" else "solve", solve_id=solve.id,
+        solve.cycle,
+        plan,
+        source="nightly" if solve.kind == "nightly" else "solve",
+        solve_id=solve.id,
         note="best plan found before the solve was cancelled" if cancelled else None,
     )
     return close(solve, version, plan, elapsed_s=elapsed_s)
@@ -396,7 +425,8 @@ def fail(solve_id: str, error: BaseException | str) -> None:
     else:
         message = error
     db.session.execute(
-        sa.update(Solve).where(Solve.id == solve_id)
+        sa.update(Solve)
+        .where(Solve.id == solve_id)
         .values(status="failed", error=message[:10000], finished_at=utcnow())
     )
     db.session.commit()

@@ -1,10 +1,22 @@
 """The review-cycle solver: scenario v1 in, plan v1 out (pure Python + OR-Tools CP-SAT).
 
-    from solver import solve, load_scenario, check
-    plan = solve(scenario_dict, time_limit=30, workers=2)
+from solver import solve, load_scenario, check, check_problems
+plan = solve(scenario_dict, time_limit=30, workers=2)
+problems = check_problems(scenario_dict, plan)  # [] or Problem(rule, path, who, date, message)s
 """
-from .check import check, check_report
+
+from .check import CheckReport, Problem, check, check_problems, check_report
 from .scenario import Scenario, ScenarioError, load_scenario
 from .solve import solve
 
-__all__ = ["solve", "check", "check_report", "load_scenario", "Scenario", "ScenarioError"]
+__all__ = [
+    "solve",
+    "check",
+    "check_problems",
+    "check_report",
+    "CheckReport",
+    "Problem",
+    "load_scenario",
+    "Scenario",
+    "ScenarioError",
+]

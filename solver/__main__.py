@@ -3,6 +3,7 @@
 Exit codes: 0 done (for `check`: the plan is valid); 2 bad input (every problem listed,
 nothing written); 1 an internal error, or for `check` a plan that breaks a rule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,10 @@ import sys
 import tempfile
 import traceback
 
+from .check import check_report
+from .generate import generate
 from .scenario import ScenarioError
+from .solve import solve
 
 
 def _read_json(path: str, what: str):
@@ -40,44 +44,52 @@ def _write_json(path: str, data) -> None:
 
 
 def cmd_solve(args) -> int:
-    from .solve import solve
-
     scenario = _read_json(args.scenario, "scenario")
     progress = None
     if args.verbose:
+
         def progress(obj, bound, elapsed):
             print(f"  {elapsed:7.2f}s  objective {obj}  bound {bound}", file=sys.stderr)
-    plan = solve(scenario, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                 on_progress=progress, gap_limit=args.gap)
+
+    plan = solve(
+        scenario,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        on_progress=progress,
+        gap_limit=args.gap,
+    )
     _write_json(args.out, plan)
     gap = ""
     if plan["bound"] is not None and plan["objective"]:
         gap = f", gap {100 * (plan['objective'] - plan['bound']) / abs(plan['objective']):.3f}%"
-    print(f"{plan['status']}: objective {plan['objective']}, bound {plan['bound']}{gap}; "
-          f"{len(plan['reviews'])} visits, {len(plan['unstaffed'])} unstaffed, "
-          f"{len(plan['support'])} support matches, {len(plan['unmet_support'])} unmet; "
-          f"{plan['solver']['wall_s']}s -> {args.out}", file=sys.stderr)
+    print(
+        f"{plan['status']}: objective {plan['objective']}, bound {plan['bound']}{gap}; "
+        f"{len(plan['reviews'])} visits, {len(plan['unstaffed'])} unstaffed, "
+        f"{len(plan['support'])} support matches, {len(plan['unmet_support'])} unmet; "
+        f"{plan['solver']['wall_s']}s -> {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_check(args) -> int:
-    from .check import check_report
-
     scenario = _read_json(args.scenario, "scenario")
     plan = _read_json(args.plan, "plan")
     rep = check_report(scenario, plan)
-    for line in rep.errors:
-        print(line)
+    if args.json:
+        json.dump([p.as_dict() for p in rep.problems], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for line in rep.errors:
+            print(line)
     if rep.cost is not None:
-        print(f"objective recomputed: {rep.cost.objective:.2f} (plan says {plan.get('objective')})",
-              file=sys.stderr)
+        print(f"objective recomputed: {rep.cost.objective:.2f} (plan says {plan.get('objective')})", file=sys.stderr)
     print("valid plan" if rep.ok else f"{len(rep.errors)} problem(s)", file=sys.stderr)
     return 0 if rep.ok else 1
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate
-
     data = generate(args.schools, seed=args.seed)
     if args.out:
         _write_json(args.out, data)
@@ -88,8 +100,9 @@ def cmd_generate(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m solver", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m solver", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve a scenario and write the plan")
     s.add_argument("scenario")
@@ -97,13 +110,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--time-limit", type=float, default=30.0)
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--gap", type=float, default=None,
-                   help="stop once proven within this fraction of the bound (e.g. 0.005)")
+    s.add_argument(
+        "--gap", type=float, default=None, help="stop once proven within this fraction of the bound (e.g. 0.005)"
+    )
     s.add_argument("-v", "--verbose", action="store_true", help="print progress")
     s.set_defaults(func=cmd_solve)
     c = sub.add_parser("check", help="validate a plan against a scenario")
     c.add_argument("scenario")
     c.add_argument("plan")
+    c.add_argument("--json", action="store_true", help="print the problems as JSON (rule, path, who, date, message)")
     c.set_defaults(func=cmd_check)
     g = sub.add_parser("generate", help="a realistic synthetic local authority")
     g.add_argument("--schools", type=int, required=True)

@@ -1,45 +1,61 @@
 """An independent validator: does a plan keep every hard rule, and is its arithmetic right?
 
-It shares the rule predicates (`rules.py`, `calendar.py`) and the cost formula (`costs.py`)
-with the solver, but none of the model: it reads the plan as data and tests each rule directly.
+It shares the rules' predicates (`rules.py`) and the cost formula (`costs.py`) with the
+solver, but none of the model: it reads the plan as data and tests each rule directly.
+Each problem is a `Problem`: the rule (a `rules.RULES` key, or one of the contract's
+other checks below), the JSON path into the plan, who and which day, and a sentence.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from marshmallow import ValidationError
 
-from .calendar import Calendar
 from .costs import PlanCost, plan_cost
 from .plan import PlanSchema
-from .rules import Rules
+from .rules import DAYS, STABILITY, SUPPORT, TEAM, Breach, Rules, Staffing
 from .scenario import Review, Scenario, flatten_errors, load_scenario
 
 MONEY_TOLERANCE = 0.01
 
+# What the contract asks of a plan besides the nine rules: its format, a status that has
+# a schedule, every review staffed or unstaffed (and every request met or unmet) with
+# reasons, and figures recomputed by the formula.
+FORMAT = "format"
+STATUS = "status"
+COVERAGE = "coverage"
+ARITHMETIC = "arithmetic"
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str  # a rules.RULES key ("team", "availability", ...) or FORMAT, STATUS, COVERAGE, ARITHMETIC
+    path: str  # where in the plan: "reviews[3].team[1]", "support[0].provider", "costs.backfill"
+    who: tuple[str, ...]  # the reviewers, providers (or budget's cluster) concerned, in order
+    date: str | None  # the day it happens on (ISO), when there is one
+    message: str  # one sentence, naming the rule: what `check` returns
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "path": self.path, "who": list(self.who), "date": self.date, "message": self.message}
+
 
 @dataclass
 class CheckReport:
-    errors: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     cost: PlanCost | None = None
 
     @property
+    def errors(self) -> list[str]:
+        return [p.message for p in self.problems]
+
+    @property
     def ok(self) -> bool:
-        return not self.errors
-
-
-def _close(a: float | None, b: float) -> bool:
-    return a is not None and abs(a - b) <= max(MONEY_TOLERANCE, 1e-9 * abs(b))
-
-
-def fixed_visits(sc: Scenario) -> tuple[dict, set[str]]:
-    """Previous visits the plan must keep unchanged (rule 9), and which of them are frozen."""
-    fb = sc.cycle.freeze_before
-    frozen = {pv.school_urn for pv in sc.previous if fb is not None and pv.date < fb}
-    fixed = {pv.school_urn: pv for pv in sc.previous if pv.locked or pv.school_urn in frozen}
-    return fixed, frozen
+        return not self.problems
 
 
 def check(scenario, plan: dict) -> list[str]:
@@ -47,204 +63,290 @@ def check(scenario, plan: dict) -> list[str]:
     return check_report(scenario, plan).errors
 
 
+def check_problems(scenario, plan: dict) -> list[Problem]:
+    """Every broken rule of `plan` for `scenario` (empty: the plan is valid)."""
+    return check_report(scenario, plan).problems
+
+
 def check_report(scenario, plan: dict) -> CheckReport:
     sc = load_scenario(scenario)
-    rep = CheckReport()
-    err = rep.errors.append
+    problems = _format(plan) or _status(plan)
+    if problems:
+        return CheckReport(problems)
+    view = _View(sc, plan)
+    for check_part in PLAN_CHECKS:
+        problems.extend(check_part(view))
+    cost = plan_cost(sc, plan)
+    problems.extend(_budgets(view, cost))
+    problems.extend(_arithmetic(view, cost))
+    return CheckReport(problems, cost)
+
+
+# --- the plan as the checks read it ------------------------------------------------------------
+
+
+class _View:
+    """One plan with the look-ups every check needs, computed once."""
+
+    def __init__(self, sc: Scenario, plan: dict):
+        self.sc, self.plan = sc, plan
+        self.rules = Rules(sc)
+        self.reviews: dict[str, Review] = {rv.school_urn: rv for rv in sc.reviews}
+        self.visits: list[dict] = plan["reviews"]
+        self.index: dict[str, int] = {}  # school -> its first visit
+        for i, v in enumerate(self.visits):
+            self.index.setdefault(v["school_urn"], i)
+        self.days = [self.rules.occupied_days(v["school_urn"], dt.date.fromisoformat(v["date"])) for v in self.visits]
+        self.staffing = [
+            Staffing(v["school_urn"], days, [m["reviewer"] for m in v["team"]])
+            for v, days in zip(self.visits, self.days)
+        ]
+
+    def where(self, i: int) -> str:
+        """How messages name a visit: "reviews[3] (123456 on 2026-10-06)"."""
+        v = self.visits[i]
+        return f"reviews[{i}] ({v['school_urn']} on {v['date']})"
+
+    def problem(self, b: Breach, path: str | None = None, message: str | None = None) -> Problem:
+        """A rule's breach placed in the plan: at its visit and member unless `path` says."""
+        if path is None:
+            i = self.index[b.school] if b.school is not None else None
+            visit = f"reviews[{i}]" if i is not None else "reviews"
+            path = f"{visit}.team[{b.member}]" if b.member is not None else f"{visit}{_FIELD.get(b.rule.key, '')}"
+        date = b.date.isoformat() if b.date else None
+        return Problem(b.rule.key, path, b.who, date, message or str(b))
+
+
+_FIELD = {DAYS.key: ".date", TEAM.key: ".team"}
+
+
+def _problem(rule: str, path: str, message: str, who: tuple[str, ...] = (), date: str | None = None) -> Problem:
+    return Problem(rule, path, who, date, message)
+
+
+# --- the checks, in the order their problems are listed ----------------------------------------
+
+
+def _format(plan: dict) -> list[Problem]:
     try:
         PlanSchema().load(plan)
     except ValidationError as exc:
-        rep.errors.extend(f"plan.{line}" for line in flatten_errors(exc.messages))
-        return rep
+        return [_problem(FORMAT, line.split(": ", 1)[0], f"plan.{line}") for line in flatten_errors(exc.messages)]
+    return []
+
+
+def _status(plan: dict) -> list[Problem]:
     if plan["status"] == "INFEASIBLE":
-        err("status: the plan is INFEASIBLE (it has no valid schedule to check)")
-        return rep
+        return [_problem(STATUS, "status", "status: the plan is INFEASIBLE (it has no valid schedule to check)")]
+    return []
 
-    cal, rules = Calendar(sc), Rules(sc)
-    c = sc.cycle
-    reviews = {rv.school_urn: rv for rv in sc.reviews}
-    fixed, frozen = fixed_visits(sc)
-    visits = plan["reviews"]
-    by_school: dict[str, dict] = {}
-    for i, v in enumerate(visits):
-        if v["school_urn"] in by_school:
-            err(f"reviews[{i}]: school {v['school_urn']} is visited twice")
-        by_school[v["school_urn"]] = v
-    unstaffed = {u["school_urn"]: u for u in plan["unstaffed"]}
 
-    # Every review is staffed or unstaffed (with a reason), never both.
-    for urn in reviews:
-        if urn in by_school and urn in unstaffed:
-            err(f"review of {urn}: listed as staffed and as unstaffed")
-        elif urn not in by_school and urn not in unstaffed:
-            err(f"review of {urn}: neither staffed nor listed as unstaffed")
-        elif urn in unstaffed and not unstaffed[urn]["reasons"]:
-            err(f"unstaffed {urn}: no reason given")
-    for urn in unstaffed:
-        if urn not in reviews:
-            err(f"unstaffed {urn}: school has no review in the scenario")
+def _one_visit_per_school(view: _View) -> Iterator[Problem]:
+    for i, v in enumerate(view.visits):
+        if view.index[v["school_urn"]] != i:
+            yield _problem(
+                COVERAGE, f"reviews[{i}].school_urn", f"reviews[{i}]: school {v['school_urn']} is visited twice"
+            )
 
-    # Rule 9: fixed visits unchanged.
-    for urn, pv in fixed.items():
-        v = by_school.get(urn)
-        want = [(m.reviewer, m.role) for m in pv.team]
-        if v is None:
-            err(f"rule 9 (stability): {'frozen' if urn in frozen else 'locked'} visit to {urn} "
-                f"on {pv.date} is missing")
-        elif v["date"] != pv.date.isoformat() or \
-                sorted((m["reviewer"], m["role"]) for m in v["team"]) != sorted(want):
-            err(f"rule 9 (stability): {'frozen' if urn in frozen else 'locked'} visit to {urn} "
-                f"was changed")
 
-    warned = {w.get("school_urn") for w in plan.get("warnings", [])}
-    days_of: dict[str, list[dt.date]] = {}
-    for i, v in enumerate(visits):
-        urn, start = v["school_urn"], dt.date.fromisoformat(v["date"])
-        is_frozen = urn in frozen and urn in fixed
-        days = cal.occupied(start) if is_frozen else (cal.visit_days_if_valid(start) or cal.occupied(start))
-        days_of[urn] = days
-        where = f"reviews[{i}] ({urn} on {start})"
-        if v["days"] != [d.isoformat() for d in days]:
-            err(f"{where}: days {v['days']} should be {[d.isoformat() for d in days]}")
-        school = sc.school_by_urn.get(urn)
-        if school is None:
-            err(f"{where}: unknown school")
-            continue
-        review = reviews.get(urn)
-        if review is None and urn not in fixed:
-            err(f"{where}: school has no review in the scenario")
-            continue
-        team = v["team"]
-        members = [sc.reviewer_by_id.get(m["reviewer"]) for m in team]
-        for m, r in zip(team, members):
-            if r is None:
-                err(f"{where}: unknown reviewer '{m['reviewer']}'")
-        if None in members:
-            continue
-        problems = visit_problems(sc, cal, rules, review, school, start, days, team, members)
-        if is_frozen:
-            if problems and urn not in warned:
-                err(f"{where}: frozen visit breaks rules now ({problems[0]}) but the plan has no warning for it")
-            continue
-        if c.freeze_before is not None and start < c.freeze_before:
-            err(f"{where}: rule 9: a new visit starts before freeze_before {c.freeze_before}")
-        for p in problems:
-            err(f"{where}: {p}")
+def _staffed_or_unstaffed(view: _View) -> Iterator[Problem]:
+    """Every review is staffed or unstaffed (with a reason), never both."""
+    unstaffed = {u["school_urn"]: k for k, u in enumerate(view.plan["unstaffed"])}
+    for urn in view.reviews:
+        k = unstaffed.get(urn)
+        if urn in view.index and k is not None:
+            yield _problem(COVERAGE, f"unstaffed[{k}]", f"review of {urn}: listed as staffed and as unstaffed")
+        elif urn not in view.index and k is None:
+            yield _problem(COVERAGE, "unstaffed", f"review of {urn}: neither staffed nor listed as unstaffed")
+        elif k is not None and not view.plan["unstaffed"][k]["reasons"]:
+            yield _problem(COVERAGE, f"unstaffed[{k}].reasons", f"unstaffed {urn}: no reason given")
+    for urn, k in unstaffed.items():
+        if urn not in view.reviews:
+            yield _problem(COVERAGE, f"unstaffed[{k}]", f"unstaffed {urn}: school has no review in the scenario")
 
-    # Rule 3 and rule 4 across visits.
-    load: dict[str, list[str]] = defaultdict(list)
-    for v in visits:
-        for m in v["team"]:
-            load[m["reviewer"]].append(v["school_urn"])
-    for rid, urns in load.items():
-        r = sc.reviewer_by_id.get(rid)
-        if r is not None and len(urns) > r.max_reviews:
-            err(f"rule 3 (capacity): {rid} is on {len(urns)} visits, max_reviews is {r.max_reviews}")
-        seen: dict[dt.date, str] = {}
-        for urn in urns:
-            for d in days_of.get(urn, []):
-                if d in seen:
-                    err(f"rule 4 (availability): {rid} is on visits to {seen[d]} and {urn} on {d}")
-                seen[d] = urn
-        if r is not None and r.school_urn in days_of:
-            home_days = set(days_of[r.school_urn])
-            for urn in urns:
-                if urn in frozen and r.school_urn in frozen:
-                    continue  # both visits are history
-                clash = sorted(home_days & set(days_of.get(urn, [])))
-                if clash:
-                    err(f"rule 4 (availability): {rid} visits {urn} on {clash[0]} while their own "
-                        f"school {r.school_urn} is being visited")
 
-    # Rule 6: reciprocity.
-    directed = {(sc.reviewer_by_id[m["reviewer"]].school_urn, v["school_urn"])
-                for v in visits for m in v["team"]
-                if m["reviewer"] in sc.reviewer_by_id and sc.reviewer_by_id[m["reviewer"]].school_urn}
-    if rules.reciprocity_applies():
-        for a, b in sorted(directed):
-            if a < b and (b, a) in directed:
-                err(f"rule 6 (reciprocity): reviewers of {a} visit {b} and reviewers of {b} visit {a}")
+def _stability(view: _View) -> Iterator[Problem]:
+    """Rule 9: fixed visits unchanged (a school visited twice: each visit is compared)."""
+    rules = view.rules
+    for urn, pv in rules.fixed.items():
+        kind = "frozen" if urn in rules.frozen else "locked"
+        who, date = tuple(m.reviewer for m in pv.team), pv.date.isoformat()
+        found = [i for i, v in enumerate(view.visits) if v["school_urn"] == urn]
+        if not found:
+            message = f"{STABILITY.label}: {kind} visit to {urn} on {pv.date} is missing"
+            yield _problem(STABILITY.key, "reviews", message, who, date)
+        for i in found:
+            v = view.visits[i]
+            if not rules.kept_unchanged(pv, v["date"], [(m["reviewer"], m["role"]) for m in v["team"]]):
+                message = f"{STABILITY.label}: {kind} visit to {urn} was changed"
+                yield _problem(STABILITY.key, f"reviews[{i}]", message, who, date)
 
-    # Rule 8: support.
-    providers = {p.id: p for p in sc.providers}
-    requests = {q.id: q for q in sc.support_requests}
-    used: dict[str, int] = defaultdict(int)
+
+def _visits(view: _View) -> Iterator[Problem]:
+    """Rules 1, 2, 4 and 5 on each visit by itself, and rule 9's freeze for new visits."""
+    for i, v in enumerate(view.visits):
+        yield from _visit(view, i, v)
+
+
+def _visit(view: _View, i: int, v: dict) -> Iterator[Problem]:
+    sc, rules, where = view.sc, view.rules, view.where(i)
+    urn, start = v["school_urn"], dt.date.fromisoformat(v["date"])
+    days = view.days[i]
+    if v["days"] != [d.isoformat() for d in days]:
+        message = f"{where}: days {v['days']} should be {[d.isoformat() for d in days]}"
+        yield _problem(DAYS.key, f"reviews[{i}].days", message)
+    school, review = sc.school_by_urn.get(urn), view.reviews.get(urn)
+    if school is None or (review is None and urn not in rules.fixed):
+        what = "unknown school" if school is None else "school has no review in the scenario"
+        yield _problem(FORMAT if school is None else COVERAGE, f"reviews[{i}].school_urn", f"{where}: {what}")
+        return
+    unknown = [(j, m["reviewer"]) for j, m in enumerate(v["team"]) if m["reviewer"] not in sc.reviewer_by_id]
+    for j, rid in unknown:
+        yield _problem(FORMAT, f"reviews[{i}].team[{j}].reviewer", f"{where}: unknown reviewer '{rid}'", (rid,))
+    if unknown:
+        return
+    members = [sc.reviewer_by_id[m["reviewer"]] for m in v["team"]]
+    roles = [m["role"] for m in v["team"]]
+    breaches = rules.visit_breaches(review, school, start, days, roles, members)
+    if urn in rules.frozen and urn in rules.fixed:
+        yield from _frozen_warning(view, i, breaches)
+        return
+    if rules.before_freeze(start):
+        text = f"rule 9: a new visit starts before freeze_before {sc.cycle.freeze_before}"
+        yield _problem(STABILITY.key, f"reviews[{i}].date", f"{where}: {text}", date=v["date"])
+    for b in breaches:
+        path = f"reviews[{i}].team[{b.member}]" if b.member is not None else f"reviews[{i}]{_FIELD.get(b.rule.key, '')}"
+        yield view.problem(b, path, f"{where}: {b}")
+
+
+def _frozen_warning(view: _View, i: int, breaches: list[Breach]) -> Iterator[Problem]:
+    """Rule 9: a frozen visit stands whatever rules 1-5 say now, but the plan must warn of it."""
+    warned = {w.get("school_urn") for w in view.plan.get("warnings", [])}
+    if breaches and view.visits[i]["school_urn"] not in warned:
+        b = breaches[0]
+        message = f"{view.where(i)}: frozen visit breaks rules now ({b}) but the plan has no warning for it"
+        yield Problem(STABILITY.key, "warnings", b.who, b.date.isoformat() if b.date else None, message)
+
+
+def _capacity(view: _View) -> Iterator[Problem]:
+    """Rule 3."""
+    for b in view.rules.capacity_breaches(view.staffing):
+        yield view.problem(b)
+
+
+def _availability(view: _View) -> Iterator[Problem]:
+    """Rule 4 across visits (each visit's own days are checked with the visit)."""
+    for b in view.rules.clash_breaches(view.staffing, view.rules.frozen & set(view.rules.fixed)):
+        yield view.problem(b)
+
+
+def _reciprocity(view: _View) -> Iterator[Problem]:
+    """Rule 6."""
+    for b in view.rules.reciprocity_breaches(view.staffing):
+        yield view.problem(b)
+
+
+def _support(view: _View) -> Iterator[Problem]:
+    """Rule 8: each match allowed and no request met twice."""
+    providers = {p.id: p for p in view.sc.providers}
+    requests = {q.id: q for q in view.sc.support_requests}
     met: set[str] = set()
-    for i, m in enumerate(plan["support"]):
+    for i, m in enumerate(view.plan["support"]):
         q, p = requests.get(m["request"]), providers.get(m["provider"])
         if q is None or p is None:
-            err(f"support[{i}]: unknown {'request' if q is None else 'provider'}")
+            what = "request" if q is None else "provider"
+            yield _problem(FORMAT, f"support[{i}].{what}", f"support[{i}]: unknown {what}")
             continue
         if q.id in met:
-            err(f"support[{i}]: request {q.id} is met twice")
+            yield _problem(SUPPORT.key, f"support[{i}].request", f"support[{i}]: request {q.id} is met twice", (p.id,))
         met.add(q.id)
-        used[p.id] += q.days
-        for why in rules.provider_reasons(p, q.school_urn):
-            err(f"rule 8 (support): provider {p.id} may not serve {q.school_urn}: {why}")
-        if rules.support_conflict_applies() and (p.school_urn, q.school_urn) in directed:
-            err(f"rule 8 (support): {p.id} supports {q.school_urn} while a reviewer from its "
-                f"school {p.school_urn} visits it")
-    for pid, days in used.items():
-        if days > providers[pid].capacity_days:
-            err(f"rule 8 (support): provider {pid} gives {days} days, capacity is "
-                f"{providers[pid].capacity_days}")
-    unmet = {u["request"]: u for u in plan["unmet_support"]}
-    for q in sc.support_requests:
-        if q.id not in met and q.id not in unmet:
-            err(f"support request {q.id}: neither met nor listed as unmet")
-        elif q.id in met and q.id in unmet:
-            err(f"support request {q.id}: listed as met and as unmet")
-        elif q.id in unmet and not unmet[q.id]["reasons"]:
-            err(f"unmet support request {q.id}: no reason given")
+        for b in view.rules.match_breaches(q, p, view.staffing):
+            yield view.problem(b, f"support[{i}].provider")
 
-    # Rule 7: budgets, and the arithmetic.
-    cost = plan_cost(sc, plan)
-    rep.cost = cost
-    if c.backfill_budget is not None and cost.backfill > c.backfill_budget + MONEY_TOLERANCE:
-        err(f"rule 7 (budget): backfill £{cost.backfill:.2f} exceeds the budget £{c.backfill_budget:.2f}")
-    for name, limit in c.cluster_budgets.items():
-        if cost.backfill_by_cluster[name] > limit + MONEY_TOLERANCE:
-            err(f"rule 7 (budget): backfill of cluster {name} £{cost.backfill_by_cluster[name]:.2f} "
-                f"exceeds its budget £{limit:.2f}")
-    if c.support_budget is not None and cost.support > c.support_budget + MONEY_TOLERANCE:
-        err(f"rule 7 (budget): support £{cost.support:.2f} exceeds the budget £{c.support_budget:.2f}")
 
+def _provider_capacity(view: _View) -> Iterator[Problem]:
+    """Rule 8: no provider gives more days than its capacity; placed at the match too many."""
+    providers = {p.id: p for p in view.sc.providers}
+    requests = {q.id: q for q in view.sc.support_requests}
+    given: dict[str, int] = defaultdict(int)
+    too_many: dict[str, int] = {}  # provider -> the match that took it over its capacity
+    for i, m in enumerate(view.plan["support"]):
+        q, p = requests.get(m["request"]), providers.get(m["provider"])
+        if q is not None and p is not None:
+            given[p.id] += q.days
+            if given[p.id] > p.capacity_days:
+                too_many.setdefault(p.id, i)
+    for pid, i in too_many.items():
+        b = view.rules.provider_load_breach(providers[pid], given[pid])
+        if b is not None:
+            yield view.problem(b, f"support[{i}].provider")
+
+
+def _met_or_unmet(view: _View) -> Iterator[Problem]:
+    """Every support request is met or unmet (with a reason), never both."""
+    met = {m["request"] for m in view.plan["support"]}
+    unmet = {u["request"]: k for k, u in enumerate(view.plan["unmet_support"])}
+    for q in view.sc.support_requests:
+        k = unmet.get(q.id)
+        if q.id not in met and k is None:
+            yield _problem(COVERAGE, "unmet_support", f"support request {q.id}: neither met nor listed as unmet")
+        elif q.id in met and k is not None:
+            yield _problem(COVERAGE, f"unmet_support[{k}]", f"support request {q.id}: listed as met and as unmet")
+        elif k is not None and not view.plan["unmet_support"][k]["reasons"]:
+            yield _problem(COVERAGE, f"unmet_support[{k}].reasons", f"unmet support request {q.id}: no reason given")
+
+
+PLAN_CHECKS: tuple[Callable[[_View], Iterator[Problem]], ...] = (
+    _one_visit_per_school,
+    _staffed_or_unstaffed,
+    _stability,
+    _visits,
+    _capacity,
+    _availability,
+    _reciprocity,
+    _support,
+    _provider_capacity,
+    _met_or_unmet,
+)
+
+
+def _budgets(view: _View, cost: PlanCost) -> Iterator[Problem]:
+    """Rule 7, on the spending recomputed from the plan."""
+    rules = view.rules
+    b = rules.backfill_breach(cost.backfill, MONEY_TOLERANCE)
+    if b is not None:
+        yield view.problem(b, "costs.backfill")
+    for b in rules.cluster_breaches(cost.backfill_by_cluster, MONEY_TOLERANCE):
+        yield view.problem(b, f"costs.backfill_by_cluster.{b.who[0]}")
+    b = rules.support_budget_breach(cost.support, MONEY_TOLERANCE)
+    if b is not None:
+        yield view.problem(b, "costs.support")
+
+
+def _close(a: float | None, b: float) -> bool:
+    return a is not None and abs(a - b) <= max(MONEY_TOLERANCE, 1e-9 * abs(b))
+
+
+def _arithmetic(view: _View, cost: PlanCost) -> Iterator[Problem]:
+    """The objective, bound, costs and changes the plan states, against the formula's."""
+    plan = view.plan
     if not _close(plan["objective"], cost.objective):
-        err(f"objective: plan says {plan['objective']}, the formula gives {cost.objective:.2f}")
+        yield _problem(
+            ARITHMETIC, "objective", f"objective: plan says {plan['objective']}, the formula gives {cost.objective:.2f}"
+        )
     if plan["bound"] is not None and plan["bound"] > cost.objective + MONEY_TOLERANCE:
-        err(f"bound: {plan['bound']} is above the objective {cost.objective:.2f}")
+        yield _problem(ARITHMETIC, "bound", f"bound: {plan['bound']} is above the objective {cost.objective:.2f}")
     for key in ("backfill", "support", "mileage"):
         if not _close(plan["costs"][key], getattr(cost, key)):
-            err(f"costs.{key}: plan says {plan['costs'][key]}, recomputed {getattr(cost, key):.2f}")
+            message = f"costs.{key}: plan says {plan['costs'][key]}, recomputed {getattr(cost, key):.2f}"
+            yield _problem(ARITHMETIC, f"costs.{key}", message)
     for name, value in cost.backfill_by_cluster.items():
         if not _close(plan["costs"]["backfill_by_cluster"].get(name), value):
-            err(f"costs.backfill_by_cluster.{name}: recomputed {value:.2f}")
+            path = f"costs.backfill_by_cluster.{name}"
+            yield _problem(ARITHMETIC, path, f"{path}: recomputed {value:.2f}", (name,))
     if plan["changes"] != {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}:
-        err(f"changes: plan says {plan['changes']}, recomputed dropped_pairs={cost.dropped_pairs} "
-            f"date_changes={cost.date_changes}")
-    return rep
-
-
-def visit_problems(sc: Scenario, cal: Calendar, rules: Rules, review: Review | None, school,
-                    start: dt.date, days: list[dt.date], team: list[dict], members) -> list[str]:
-    """Rules 1, 2, 4 (own days) and 5 for one visit, in words."""
-    out = [f"rule 1 (days): {p}" for p in cal.day_problems(review, school.closed_dates, start, school.urn)]
-    size = sc.team_size_of(review) if review is not None else len(team)
-    if len(team) != size:
-        out.append(f"rule 2 (team): {len(team)} reviewers, team_size is {size}")
-    if len({m["reviewer"] for m in team}) != len(team):
-        out.append("rule 2 (team): a reviewer appears twice")
-    leads = [r for m, r in zip(team, members) if m["role"] == "lead"]
-    if sc.cycle.lead_required:
-        if len(leads) != 1:
-            out.append(f"rule 2 (team): {len(leads)} leads, exactly one is required")
-        elif not leads[0].lead_accredited:
-            out.append(f"rule 2 (team): lead {leads[0].id} is not lead-accredited")
-    for r in members:
-        away = rules.unavailable_days(r, days)
-        if away:
-            out.append(f"rule 4 (availability): {r.id} is unavailable on {away[0]}")
-        for why in rules.conflict_reasons(r, school):
-            out.append(f"rule 5 (conflicts): {r.id} may not review {school.urn}: {why}")
-    return out
-
+        message = (
+            f"changes: plan says {plan['changes']}, recomputed dropped_pairs={cost.dropped_pairs} "
+            f"date_changes={cost.date_changes}"
+        )
+        yield _problem(ARITHMETIC, "changes", message)

@@ -1,4 +1,5 @@
 """The cost formula of scenario.md, in one place: what each choice costs, and what a plan costs."""
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def distance_km(a: School | None, b: School | None) -> float:
     """Great-circle distance between two schools; 0 when either lacks coordinates."""
-    if a is None or b is None or a.lat is None or b.lat is None:
+    if a is None or b is None or a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return 0.0
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
@@ -46,8 +47,7 @@ def member_cost(sc: Scenario, reviewer: Reviewer, review: Review) -> MemberCost:
     school = sc.school_by_urn[review.school_urn]
     home = sc.school_by_urn.get(reviewer.school_urn) if reviewer.school_urn else None
     matches = len(set(reviewer.specialisms) & set(review.focus))
-    mismatch = (w.phase_mismatch if sc.cycle.policy.phase_match == "prefer"
-                and phase_mismatch(reviewer, school) else 0.0)
+    mismatch = w.phase_mismatch if sc.cycle.policy.phase_match == "prefer" and phase_mismatch(reviewer, school) else 0.0
     return MemberCost(
         backfill=reviewer.day_rate * vd,
         mileage=2 * distance_km(home, school) * w.mileage_per_km * vd,
@@ -70,8 +70,7 @@ class SupportCost:
 def support_cost(sc: Scenario, request: SupportRequest, provider: Provider) -> SupportCost:
     """What meeting one support request with one provider costs."""
     w = sc.cycle.weights
-    dist = distance_km(sc.school_by_urn.get(provider.school_urn),
-                       sc.school_by_urn.get(request.school_urn))
+    dist = distance_km(sc.school_by_urn.get(provider.school_urn), sc.school_by_urn.get(request.school_urn))
     matches = len(set(provider.specialisms) & set(request.focus))
     return SupportCost(
         fee=request.days * provider.day_rate,
@@ -100,7 +99,7 @@ def plan_cost(sc: Scenario, plan: dict) -> PlanCost:
     reviews = {rv.school_urn: rv for rv in sc.reviews}
     providers = {p.id: p for p in sc.providers}
     total = backfill = support = mileage = 0.0
-    by_cluster = {name: 0.0 for name in sc.cycle.cluster_budgets}
+    by_cluster = dict.fromkeys(sc.cycle.cluster_budgets, 0.0)
 
     staffed: dict[str, dict] = {v["school_urn"]: v for v in plan.get("reviews", [])}
     for rv in sc.reviews:
@@ -123,23 +122,31 @@ def plan_cost(sc: Scenario, plan: dict) -> PlanCost:
 
     met = {m["request"]: m["provider"] for m in plan.get("support", [])}
     for q in sc.support_requests:
-        p = providers.get(met.get(q.id))
+        pid = met.get(q.id)
+        p = providers.get(pid) if pid is not None else None
         if p is None:
             total += w.unmet_support * q.priority
             continue
-        c = support_cost(sc, q, p)
-        total += c.total
-        support += c.fee
-        mileage += c.mileage
+        s = support_cost(sc, q, p)
+        total += s.total
+        support += s.fee
+        mileage += s.mileage
 
     new_pairs = {(m["reviewer"], v["school_urn"]) for v in plan.get("reviews", []) for m in v["team"]}
-    dropped = sum(1 for pv in sc.previous for m in pv.team
-                  if (m.reviewer, pv.school_urn) not in new_pairs)
-    date_changes = sum(1 for pv in sc.previous
-                       if pv.school_urn in staffed and staffed[pv.school_urn]["date"] != pv.date.isoformat())
+    dropped = sum(1 for pv in sc.previous for m in pv.team if (m.reviewer, pv.school_urn) not in new_pairs)
+    date_changes = sum(
+        1 for pv in sc.previous if pv.school_urn in staffed and staffed[pv.school_urn]["date"] != pv.date.isoformat()
+    )
     total += w.change * dropped + w.date_change * date_changes
-    return PlanCost(objective=total, backfill=backfill, support=support, mileage=mileage,
-                    backfill_by_cluster=by_cluster, dropped_pairs=dropped, date_changes=date_changes)
+    return PlanCost(
+        objective=total,
+        backfill=backfill,
+        support=support,
+        mileage=mileage,
+        backfill_by_cluster=by_cluster,
+        dropped_pairs=dropped,
+        date_changes=date_changes,
+    )
 
 
 def price_plan(sc: Scenario, plan: dict) -> dict:
@@ -147,8 +154,11 @@ def price_plan(sc: Scenario, plan: dict) -> dict:
     formula: what the solver reports, and what the service writes for a plan made by hand."""
     cost = plan_cost(sc, plan)
     plan["objective"] = round(cost.objective, 6)
-    plan["costs"] = {"backfill": round(cost.backfill, 2), "support": round(cost.support, 2),
-                     "mileage": round(cost.mileage, 2),
-                     "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()}}
+    plan["costs"] = {
+        "backfill": round(cost.backfill, 2),
+        "support": round(cost.support, 2),
+        "mileage": round(cost.mileage, 2),
+        "backfill_by_cluster": {k: round(v, 2) for k, v in cost.backfill_by_cluster.items()},
+    }
     plan["changes"] = {"dropped_pairs": cost.dropped_pairs, "date_changes": cost.date_changes}
     return plan

@@ -8,6 +8,7 @@ member is free on; a reviewer's visits, and their own school's visit, never shar
 A review whose team cannot be dated at all is reported back, with the reviews it clashes
 with, so the pairing model can rule that combination out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,8 +50,9 @@ def components(inst: Instance, teams: dict[str, list[str]]) -> list[set[str]]:
     return list(groups.values())
 
 
-def date_teams(inst: Instance, teams: dict[str, list[str]], *, time_limit: float, workers: int,
-               seed: int = 0) -> tuple[dict[str, dt.date], list[str]]:
+def date_teams(
+    inst: Instance, teams: dict[str, list[str]], *, time_limit: float, workers: int, seed: int = 0
+) -> tuple[dict[str, dt.date], list[str]]:
     """Start dates for the teams' reviews; and the reviews that could not be dated."""
     sc = inst.sc
     n_days = len(inst.cal.school_days)
@@ -74,7 +76,7 @@ def date_teams(inst: Instance, teams: dict[str, list[str]], *, time_limit: float
         p = present[urn] = m.new_bool_var(f"dated[{urn}]")
         interval[urn] = m.new_optional_fixed_size_interval_var(s, vd, p, f"visit[{urn}]")
         cost.append(DROP * p.Not())
-        was = index.get(previous.get(urn))
+        was = index.get(previous[urn]) if urn in previous else None
         if was is not None and was in options:
             same = m.new_bool_var(f"same[{urn}]")
             m.add(s == was).only_enforce_if(same)
@@ -127,8 +129,9 @@ def _team_mask(inst: Instance, urn: str, rids: list[str]) -> int:
     return mask
 
 
-def _even_out(inst: Instance, teams: dict[str, list[str]], dates: dict[str, dt.date],
-              previous: dict[str, dt.date]) -> dict[str, dt.date]:
+def _even_out(
+    inst: Instance, teams: dict[str, list[str]], dates: dict[str, dt.date], previous: dict[str, dt.date]
+) -> dict[str, dt.date]:
     """Move visits out of crowded weeks into quiet ones, keeping every rule.
 
     Visits bunched into the first weeks of term leave no room to move anything later, and
@@ -167,10 +170,7 @@ def _even_out(inst: Instance, teams: dict[str, list[str]], dates: dict[str, dt.d
                 j = visited_on[home]
                 if abs(i - j) < vd:
                     return False
-        for rid in home_heads[urn]:  # the school's own heads must be at home
-            if any(k in away[rid] and away[rid][k] != urn for k in span):
-                return False
-        return True
+        return all(not any(k in away[rid] and away[rid][k] != urn for k in span) for rid in home_heads[urn])
 
     for _ in range(3):
         moved = False

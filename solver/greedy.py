@@ -4,6 +4,7 @@ It keeps every rule the pairing model keeps (team and lead, capacity, reciprocit
 the support conflict rule against a given support matching, no-common-day pairs), so CP-SAT
 receives a complete solution as its hint instead of having to find a first one itself.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -11,8 +12,9 @@ from collections import Counter, defaultdict
 from .instance import Instance
 
 
-def greedy_teams(inst: Instance, support: dict[str, str], start: dict[str, list[str]] | None = None
-                 ) -> dict[str, list[str]]:
+def greedy_teams(
+    inst: Instance, support: dict[str, str], start: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
     sc = inst.sc
     c = sc.cycle
     rev = sc.reviewer_by_id
@@ -20,12 +22,13 @@ def greedy_teams(inst: Instance, support: dict[str, str], start: dict[str, list[
     reqs = {q.id: q for q in sc.support_requests}
     vd = c.visit_days
     eligible: dict[str, list[str]] = defaultdict(list)
-    for (rid, urn) in inst.pairs:
+    for rid, urn in inst.pairs:
         eligible[urn].append(rid)
 
     used: Counter = Counter()
-    directed: set[tuple[str, str]] = {(rev[m.reviewer].school_urn, urn)
-                                      for urn, pv in inst.fixed.items() for m in pv.team}
+    directed: set[tuple[str | None, str]] = {
+        (rev[m.reviewer].school_urn, urn) for urn, pv in inst.fixed.items() for m in pv.team
+    }
     spent = inst.fixed_backfill
     cluster_spent = dict(inst.fixed_cluster_backfill)
     # (provider school, supported school): reviewers from the first may not visit the second.
@@ -72,7 +75,8 @@ def greedy_teams(inst: Instance, support: dict[str, str], start: dict[str, list[
 
     def try_team(urn, candidates, size):
         team: list[str] = []
-        extra, extra_cl = 0.0, Counter()
+        extra = 0.0
+        extra_cl: dict[str, float] = defaultdict(float)
         need_lead = c.lead_required
         for rid in candidates:
             if len(team) == size:
@@ -95,8 +99,10 @@ def greedy_teams(inst: Instance, support: dict[str, str], start: dict[str, list[
         if got:
             take(urn, got)
 
-    order = sorted((rv for rv in inst.open_reviews if rv.school_urn not in teams),
-                   key=lambda rv: (-rv.priority, len(eligible[rv.school_urn]), rv.school_urn))
+    order = sorted(
+        (rv for rv in inst.open_reviews if rv.school_urn not in teams),
+        key=lambda rv: (-rv.priority, len(eligible[rv.school_urn]), rv.school_urn),
+    )
     for rv in order:
         urn = rv.school_urn
         size = sc.team_size_of(rv)

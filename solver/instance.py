@@ -3,6 +3,7 @@
 Everything here follows from the scenario alone (no decisions yet). It is shared by the model,
 the dating step and the reasons, so that they agree on who could go where and when.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .calendar import Calendar
-from .check import fixed_visits, visit_problems  # one reading of rules 1, 2, 4, 5
 from .costs import member_cost, support_cost
-from .rules import Rules
+from .rules import Rules, Staffing
 from .scenario import PreviousVisit, Review, Reviewer, Scenario
 
 NO_CAPACITY = "no capacity left (max_reviews)"
@@ -61,107 +61,128 @@ def _mask(indices) -> int:
 
 
 def build_instance(sc: Scenario) -> Instance:
-    cal, rules = Calendar(sc), Rules(sc)
-    c = sc.cycle
-    fixed, frozen = fixed_visits(sc)
+    rules = Rules(sc)
+    cal, fixed = rules.cal, rules.fixed
     reviews = {rv.school_urn: rv for rv in sc.reviews}
+    fixed_days = {urn: rules.occupied_days(urn, pv.date) for urn, pv in fixed.items()}
+    staffing = [Staffing(urn, fixed_days[urn], [m.reviewer for m in pv.team]) for urn, pv in fixed.items()]
 
-    # Fixed visits: their days, what they use up, and whether they still keep the rules.
-    fixed_days: dict[str, list[dt.date]] = {}
-    infeasible: list[tuple[str | None, str]] = []
-    warnings: list[tuple[str, str]] = []
-    busy: dict[str, dict[dt.date, str]] = defaultdict(dict)  # reviewer -> day -> school
-    load: Counter = Counter()
-    fixed_backfill = 0.0
-    cluster_backfill = {name: 0.0 for name in c.cluster_budgets}
-    for urn, pv in fixed.items():
-        is_frozen = urn in frozen
-        days = cal.occupied(pv.date) if is_frozen else (cal.visit_days_if_valid(pv.date) or cal.occupied(pv.date))
-        fixed_days[urn] = days
-        members = [sc.reviewer_by_id[m.reviewer] for m in pv.team]
-        problems = visit_problems(sc, cal, rules, reviews.get(urn), sc.school_by_urn[urn], pv.date,
-                                   days, [{"reviewer": m.reviewer, "role": m.role} for m in pv.team],
-                                   members)
-        if urn not in reviews:
-            warnings.append((urn, f"{'frozen' if is_frozen else 'locked'} visit on {pv.date} kept, "
-                                  f"but the school no longer has a review this cycle"))
-        if is_frozen:
-            for p in problems:
-                warnings.append((urn, f"frozen visit on {pv.date} kept: {p}"))
-        else:
-            for p in problems:
-                infeasible.append((urn, f"locked visit on {pv.date} breaks {p}"))
-        for m in pv.team:
-            load[m.reviewer] += 1
-            for d in days:
-                if d in busy[m.reviewer]:
-                    infeasible.append((urn, f"fixed visits to {busy[m.reviewer][d]} and {urn} both "
-                                            f"need {m.reviewer} on {d}"))
-                busy[m.reviewer][d] = urn
-        for r in members:
-            cost = member_cost(sc, r, reviews.get(urn) or Review(school_urn=urn))
-            fixed_backfill += cost.backfill
-            home = rules.home(r)
-            if home is not None and home.cluster in cluster_backfill:
-                cluster_backfill[home.cluster] += cost.backfill
+    # Fixed visits: do they still keep the rules, on their own and together, and what do
+    # they use up? A locked one that breaks a rule makes the cycle infeasible; a frozen one
+    # is history and is kept with a warning.
+    warnings, infeasible = _fixed_visit_breaches(rules, reviews, fixed_days)
+    together = rules.double_bookings(staffing) + rules.capacity_breaches(staffing)
+    together += rules.away_from_home(staffing, rules.frozen) + rules.reciprocity_breaches(staffing)
+    infeasible += [(b.school, f"fixed visits break {b}") for b in together]
+    fixed_backfill, cluster_backfill = _fixed_backfill(rules, reviews)
+    spent = [rules.backfill_breach(fixed_backfill, 1e-6), *rules.cluster_breaches(cluster_backfill, 1e-6)]
+    infeasible += [(None, f"fixed visits alone break {b}") for b in spent if b is not None]
 
-    capacity = {}
-    for r in sc.reviewers:
-        capacity[r.id] = r.max_reviews - load[r.id]
-        if capacity[r.id] < 0:
-            infeasible.append((None, f"fixed visits put {r.id} on {load[r.id]} visits; "
-                                     f"max_reviews is {r.max_reviews}"))
-    # Rule 4 among fixed visits: a reviewer away while their own school's fixed visit happens.
-    for urn, days in fixed_days.items():
-        for r in rules.reviewers_of_school.get(urn, []):
-            for d in days:
-                other = busy[r.id].get(d)
-                if other and other != urn and not (other in frozen and urn in frozen):
-                    infeasible.append((urn, f"{r.id} is on the fixed visit to {other} on {d} while "
-                                            f"their own school {urn} has its fixed visit"))
-    if rules.reciprocity_applies():
-        directed = {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
-                    for urn, pv in fixed.items() for m in pv.team
-                    if sc.reviewer_by_id[m.reviewer].school_urn}
-        for a, b in sorted(directed):
-            if a < b and (b, a) in directed:
-                infeasible.append((b, f"fixed visits go both ways between {a} and {b} (reciprocity)"))
-    if c.backfill_budget is not None and fixed_backfill > c.backfill_budget + 1e-6:
-        infeasible.append((None, f"fixed visits alone cost £{fixed_backfill:.2f} of backfill; "
-                                 f"the budget is £{c.backfill_budget:.2f}"))
-    for name, spent in cluster_backfill.items():
-        if spent > c.cluster_budgets[name] + 1e-6:
-            infeasible.append((None, f"fixed visits alone cost cluster {name} £{spent:.2f} of "
-                                     f"backfill; its budget is £{c.cluster_budgets[name]:.2f}"))
-
-    # Open reviews: the start dates rule 1 and rule 9 allow, less the days a reviewer from
-    # the school is away on a fixed visit (rule 4: a head is home while their school is visited).
+    busy: dict[str, set[dt.date]] = defaultdict(set)  # reviewer -> days on fixed visits
+    for v in staffing:
+        for rid in v.reviewers:
+            busy[rid].update(v.days)
+    load = Counter(rid for v in staffing for rid in v.reviewers)
+    capacity = {r.id: r.max_reviews - load[r.id] for r in sc.reviewers}
     open_reviews = [rv for rv in sc.reviews if rv.school_urn not in fixed]
-    index = cal.index
+    starts = _start_masks(rules, open_reviews, busy)
+    free = _free_masks(rules, busy, fixed_days)
+    pairs, excluded = _eligible_pairs(rules, open_reviews, capacity, starts, free)
+    return Instance(
+        sc=sc,
+        cal=cal,
+        rules=rules,
+        fixed=fixed,
+        frozen=rules.frozen,
+        fixed_days=fixed_days,
+        open_reviews=open_reviews,
+        starts=starts,
+        pairs=pairs,
+        excluded=excluded,
+        capacity=capacity,
+        fixed_backfill=fixed_backfill,
+        fixed_cluster_backfill=cluster_backfill,
+        support_pairs=_support_pairs(rules),
+        infeasible=infeasible,
+        warnings=warnings,
+    )
+
+
+def _fixed_visit_breaches(
+    rules: Rules, reviews: dict[str, Review], fixed_days: dict[str, list[dt.date]]
+) -> tuple[list[tuple[str, str]], list[tuple[str | None, str]]]:
+    """Rules 1, 2, 4 and 5 on each fixed visit alone: warnings, and reasons of infeasibility."""
+    sc = rules.sc
+    warnings: list[tuple[str, str]] = []
+    infeasible: list[tuple[str | None, str]] = []
+    for urn, pv in rules.fixed.items():
+        kind = "frozen" if urn in rules.frozen else "locked"
+        if urn not in reviews:
+            message = f"{kind} visit on {pv.date} kept, but the school no longer has a review this cycle"
+            warnings.append((urn, message))
+        members = [sc.reviewer_by_id[m.reviewer] for m in pv.team]
+        roles = [m.role for m in pv.team]
+        breaches = rules.visit_breaches(
+            reviews.get(urn), sc.school_by_urn[urn], pv.date, fixed_days[urn], roles, members
+        )
+        if kind == "frozen":
+            warnings += [(urn, f"frozen visit on {pv.date} kept: {b}") for b in breaches]
+        else:
+            infeasible += [(urn, f"locked visit on {pv.date} breaks {b}") for b in breaches]
+    return warnings, infeasible
+
+
+def _fixed_backfill(rules: Rules, reviews: dict[str, Review]) -> tuple[float, dict[str, float]]:
+    """The backfill fixed visits spend, in all and by budgeted cluster."""
+    sc = rules.sc
+    total = 0.0
+    by_cluster = dict.fromkeys(sc.cycle.cluster_budgets, 0.0)
+    for urn, pv in rules.fixed.items():
+        for m in pv.team:
+            r = sc.reviewer_by_id[m.reviewer]
+            backfill = member_cost(sc, r, reviews.get(urn) or Review(school_urn=urn)).backfill
+            total += backfill
+            home = rules.home(r)
+            if home is not None and home.cluster in by_cluster:
+                by_cluster[home.cluster] += backfill
+    return total, by_cluster
+
+
+def _start_masks(rules: Rules, open_reviews: list[Review], busy: dict[str, set[dt.date]]) -> dict[str, int]:
+    """The start dates rules 1 and 9 allow each open review, less the days a reviewer from the
+    school is away on a fixed visit (rule 4: a head is home while their school is visited)."""
+    index = rules.cal.index
     starts: dict[str, int] = {}
     for rv in open_reviews:
         away = {d for r in rules.reviewers_of_school.get(rv.school_urn, []) for d in busy[r.id]}
         ok = []
-        for d in cal.starts_for(rv, not_before=c.freeze_before):
-            if not any(x in away for x in cal.visit_days_if_valid(d)):
+        for d in rules.allowed_starts(rv):
+            if not any(x in away for x in rules.cal.visit_days_if_valid(d) or ()):
                 ok.append(index[d])
         starts[rv.school_urn] = _mask(ok)
+    return starts
 
-    # A reviewer's blocked days: unavailable, on a fixed visit, or their school's fixed visit.
-    blocked: dict[str, set[dt.date]] = {}
-    for r in sc.reviewers:
-        b = set(r.unavailable) | set(busy[r.id])
+
+def _free_masks(rules: Rules, busy: dict[str, set[dt.date]], fixed_days: dict[str, list[dt.date]]) -> dict[str, int]:
+    """Each reviewer's possible start indices: none of the visit's days is blocked (unavailable,
+    on a fixed visit, or their own school's fixed visit)."""
+    cal = rules.cal
+    vd = rules.sc.cycle.visit_days
+    free: dict[str, int] = {}
+    for r in rules.sc.reviewers:
+        blocked = set(r.unavailable) | busy[r.id]
         if r.school_urn in fixed_days:
-            b |= set(fixed_days[r.school_urn])
-        blocked[r.id] = b
-    free_mask: dict[str, int] = {}
-    vd = c.visit_days
-    for r in sc.reviewers:
-        bad = {index[d] for d in blocked[r.id] if d in index}
-        # A start index is free when none of the visit's days is blocked.
-        free_mask[r.id] = _mask(i for i in range(len(cal.school_days))
-                                if not any((i + k) in bad for k in range(vd)))
+            blocked |= set(fixed_days[r.school_urn])
+        bad = {cal.index[d] for d in blocked if d in cal.index}
+        free[r.id] = _mask(i for i in range(len(cal.school_days)) if not any((i + k) in bad for k in range(vd)))
+    return free
 
+
+def _eligible_pairs(
+    rules: Rules, open_reviews: list[Review], capacity: dict[str, int], starts: dict[str, int], free: dict[str, int]
+) -> tuple[dict[tuple[str, str], Pair], dict[str, Counter]]:
+    """Who may go where (rule 5, capacity left, a common start date), and why the others may not."""
+    sc = rules.sc
     pairs: dict[tuple[str, str], Pair] = {}
     excluded: dict[str, Counter] = {}
     for rv in open_reviews:
@@ -171,25 +192,22 @@ def build_instance(sc: Scenario) -> Instance:
             reasons = rules.conflict_reasons(r, school)
             if reasons:
                 why[reasons[0]] += 1
-                continue
-            if capacity[r.id] <= 0:
+            elif capacity[r.id] <= 0:
                 why[NO_CAPACITY] += 1
-                continue
-            mask = starts[rv.school_urn] & free_mask[r.id]
-            if not mask:
+            elif not (mask := starts[rv.school_urn] & free[r.id]):
                 why[NO_COMMON_DAY] += 1
-                continue
-            pairs[(r.id, rv.school_urn)] = Pair(r, rv, member_cost(sc, r, rv).total, mask)
+            else:
+                pairs[(r.id, rv.school_urn)] = Pair(r, rv, member_cost(sc, r, rv).total, mask)
         excluded[rv.school_urn] = why
+    return pairs, excluded
 
-    support_pairs = {}
-    for q in sc.support_requests:
-        for p in sc.providers:
-            if p.capacity_days >= q.days and not rules.provider_reasons(p, q.school_urn):
-                support_pairs[(q.id, p.id)] = support_cost(sc, q, p).total
 
-    return Instance(sc=sc, cal=cal, rules=rules, fixed=fixed, frozen=frozen, fixed_days=fixed_days,
-                    open_reviews=open_reviews, starts=starts, pairs=pairs, excluded=excluded,
-                    capacity=capacity, fixed_backfill=fixed_backfill,
-                    fixed_cluster_backfill=cluster_backfill, support_pairs=support_pairs,
-                    infeasible=infeasible, warnings=warnings)
+def _support_pairs(rules: Rules) -> dict[tuple[str, str], float]:
+    """(request, provider) pairs rule 8 allows whatever the visits, with their cost."""
+    sc = rules.sc
+    return {
+        (q.id, p.id): support_cost(sc, q, p).total
+        for q in sc.support_requests
+        for p in sc.providers
+        if p.capacity_days >= q.days and not rules.provider_reasons(p, q.school_urn)
+    }

@@ -10,6 +10,7 @@ joint model is for cycles where the support conflict rule makes the halves pull 
 Costs are in pounds scaled by SCALE and rounded *down*, so every plan's model cost is at most
 its true cost and the model's bound stays a true lower bound.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,7 @@ class PairingModel:
 
         by_review: dict[str, list[str]] = defaultdict(list)
         by_reviewer: dict[str, list[str]] = defaultdict(list)
-        for (rid, urn) in inst.pairs:
+        for rid, urn in inst.pairs:
             by_review[urn].append(rid)
             by_reviewer[rid].append(urn)
         self.by_review, self.by_reviewer = by_review, by_reviewer
@@ -129,7 +130,7 @@ class PairingModel:
             if inst.capacity[rid] < 2:
                 continue
             for i, a in enumerate(urns):
-                for b in urns[i + 1:]:
+                for b in urns[i + 1 :]:
                     if always_clash(inst.pairs[(rid, a)].starts, inst.pairs[(rid, b)].starts):
                         self.m.add_bool_or([self.x[(rid, a)].Not(), self.x[(rid, b)].Not()])
 
@@ -144,9 +145,12 @@ class PairingModel:
             home = sc.reviewer_by_id[rid].school_urn
             if home is not None:
                 visits[(home, urn)].append(v)
-        fixed_dirs = {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
-                      for urn, pv in inst.fixed.items() for m in pv.team
-                      if sc.reviewer_by_id[m.reviewer].school_urn}
+        fixed_dirs = {
+            (sc.reviewer_by_id[m.reviewer].school_urn, urn)
+            for urn, pv in inst.fixed.items()
+            for m in pv.team
+            if sc.reviewer_by_id[m.reviewer].school_urn
+        }
         for (a, b), xs in visits.items():
             if (b, a) in fixed_dirs:
                 for v in xs:
@@ -178,8 +182,11 @@ class PairingModel:
             left = math.floor((c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
             self.m.add(sum(backfill(rid) * v for (rid, _), v in self.x.items()) <= left)
         for name, limit in c.cluster_budgets.items():
-            xs = [(rid, v) for (rid, _), v in self.x.items()
-                  if (home := inst.rules.home(sc.reviewer_by_id[rid])) is not None and home.cluster == name]
+            xs = [
+                (rid, v)
+                for (rid, _), v in self.x.items()
+                if (home := inst.rules.home(sc.reviewer_by_id[rid])) is not None and home.cluster == name
+            ]
             left = math.floor((limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
             if xs:
                 self.m.add(sum(backfill(rid) * v for rid, v in xs) <= left)
@@ -210,13 +217,15 @@ class PairingModel:
             if sum(d for d, _ in items) > provs[pid].capacity_days:
                 self.m.add(sum(d * v for d, v in items) <= provs[pid].capacity_days)
         if sc.cycle.support_budget is not None and self.u:
-            self.m.add(sum(round(reqs[q].days * provs[p].day_rate * 100) * v
-                           for (q, p), v in self.u.items())
-                       <= math.floor(sc.cycle.support_budget * 100 + 1e-6))
+            self.m.add(
+                sum(round(reqs[q].days * provs[p].day_rate * 100) * v for (q, p), v in self.u.items())
+                <= math.floor(sc.cycle.support_budget * 100 + 1e-6)
+            )
         if inst.rules.support_conflict_applies():
             # No reviewer from a provider's school visits a school that provider supports.
-            fixed_dirs = {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
-                          for urn, pv in inst.fixed.items() for m in pv.team}
+            fixed_dirs = {
+                (sc.reviewer_by_id[m.reviewer].school_urn, urn) for urn, pv in inst.fixed.items() for m in pv.team
+            }
             for (qid, pid), v in self.u.items():
                 home, target = provs[pid].school_urn, reqs[qid].school_urn
                 if (home, target) in fixed_dirs:
@@ -244,10 +253,11 @@ class PairingModel:
         """Cut: the support half costs at least this proven bound of the support half alone.
         Its knapsack relaxation would otherwise meet requests in fractions."""
         if self.support_terms:
-            self.m.add(sum(coef * v for v, coef in self.support_terms if coef)
-                       + self.support_constant
-                       # Each request's floored cost may sit up to one unit under its cost.
-                       >= math.floor(pounds * SCALE) - len(self.inst.sc.support_requests))
+            self.m.add(
+                sum(coef * v for v, coef in self.support_terms if coef) + self.support_constant
+                # Each request's floored cost may sit up to one unit under its cost.
+                >= math.floor(pounds * SCALE) - len(self.inst.sc.support_requests)
+            )
 
     # --- hints and cuts ---------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 """Plan v1: the marshmallow schema of the solver's answer (used to read plans back in)."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate

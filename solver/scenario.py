@@ -4,6 +4,7 @@
 with every default filled in, or raises `ScenarioError` listing every problem found,
 each prefixed with its JSON path (``reviewers[3].school_urn: unknown school '999999'``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -215,8 +216,7 @@ class PolicySchema(_Strict):
     reciprocal = fields.String(load_default="forbid", validate=validate.OneOf(FORBID_ALLOW))
     no_repeat_cycles = fields.Integer(load_default=2, strict=True, validate=validate.Range(min=0))
     phase_match = fields.String(load_default="require", validate=validate.OneOf(PHASE_MATCH))
-    max_travel_km = fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                                 validate=validate.Range(min=0))
+    max_travel_km = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(min=0))
     support_conflict = fields.String(load_default="forbid", validate=validate.OneOf(FORBID_ALLOW))
 
     @post_load
@@ -266,12 +266,9 @@ class SchoolSchema(_Strict):
     phase = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PHASES))
     cluster = fields.String(load_default=None, allow_none=True)
     trust = fields.String(load_default=None, allow_none=True)
-    lat = fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                       validate=validate.Range(min=-90, max=90))
-    lon = fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                       validate=validate.Range(min=-180, max=180))
-    pupils = fields.Integer(load_default=None, allow_none=True, strict=True,
-                            validate=validate.Range(min=0))
+    lat = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    pupils = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
     closed_dates = Dates()
 
     @validates_schema
@@ -292,8 +289,7 @@ class ReviewerSchema(_Strict):
     role = fields.String(load_default="headteacher")
     lead_accredited = fields.Boolean(load_default=False)
     # None until the cross-reference pass fills in the home school's phase.
-    phases = fields.List(fields.String(validate=validate.OneOf(PHASES)), load_default=None,
-                         allow_none=True)
+    phases = fields.List(fields.String(validate=validate.OneOf(PHASES)), load_default=None, allow_none=True)
     specialisms = Tags()
     max_reviews = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0))
     day_rate = Money(load_default=0.0)
@@ -311,8 +307,7 @@ class ReviewSchema(_Strict):
     school_urn = fields.String(required=True)
     priority = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
     focus = Tags()
-    team_size = fields.Integer(load_default=None, allow_none=True, strict=True,
-                               validate=validate.Range(min=1))
+    team_size = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
     earliest = fields.Date(load_default=None, allow_none=True)
     latest = fields.Date(load_default=None, allow_none=True)
 
@@ -396,8 +391,7 @@ class TeamMemberSchema(_Strict):
 class PreviousVisitSchema(_Strict):
     school_urn = fields.String(required=True)
     date = fields.Date(required=True)
-    team = fields.List(fields.Nested(TeamMemberSchema), required=True,
-                       validate=validate.Length(min=1))
+    team = fields.List(fields.Nested(TeamMemberSchema), required=True, validate=validate.Length(min=1))
     locked = fields.Boolean(load_default=False)
 
     @post_load
@@ -467,15 +461,14 @@ def _str(value):
 
 def _cross_check(raw: dict) -> list[str]:
     errs: list[str] = []
-    cycle = raw.get("cycle") if isinstance(raw.get("cycle"), dict) else {}
-    window = cycle.get("window") if isinstance(cycle.get("window"), dict) else {}
+    cycle: dict = raw["cycle"] if isinstance(raw.get("cycle"), dict) else {}
+    window: dict = cycle["window"] if isinstance(cycle.get("window"), dict) else {}
     start, end = _date(window.get("start")), _date(window.get("end"))
 
     def inside(path: str, value):
         day = _date(value)
         if day is not None and start is not None and end is not None and not (start <= day <= end):
-            errs.append(f"{path}: {day.isoformat()} is outside the window "
-                        f"{start.isoformat()}..{end.isoformat()}")
+            errs.append(f"{path}: {day.isoformat()} is outside the window {start.isoformat()}..{end.isoformat()}")
 
     excluded = cycle.get("excluded_dates")
     for i, day in enumerate(excluded if isinstance(excluded, list) else []):
@@ -517,7 +510,7 @@ def _cross_check(raw: dict) -> list[str]:
         inside(f"reviews[{i}].earliest", rv.get("earliest"))
         inside(f"reviews[{i}].latest", rv.get("latest"))
 
-    support = raw.get("support") if isinstance(raw.get("support"), dict) else {}
+    support: dict = raw["support"] if isinstance(raw.get("support"), dict) else {}
     pids: set[str] = set()
     for i, p in _items(support, "providers"):
         unique(f"support.providers[{i}].id", p.get("id"), pids)
@@ -558,6 +551,7 @@ def _fill_reviewer_phases(reviewers, schools_by_urn):
     for r in reviewers:
         if r.phases is None:
             home = schools_by_urn.get(r.school_urn) if r.school_urn else None
+            phases: tuple[str, ...]
             if r.school_urn is None:
                 phases = PHASES
             else:

@@ -9,10 +9,13 @@ It meets the reviews half in one rule only: under `support_conflict: forbid`, no
 from a provider's school visits a school that provider supports. `solve.py` therefore
 solves this half once on its own (a bound for any plan) and once more for the chosen teams.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from ortools.linear_solver import pywraplp
 
 from .instance import Instance
 
@@ -29,7 +32,8 @@ def cost_of(inst: Instance, matching: dict[str, str]) -> float:
     """The support half's cost: met requests at their cost, unmet ones at their penalty."""
     w = inst.sc.cycle.weights
     return sum(inst.support_pairs[(q, p)] for q, p in matching.items()) + sum(
-        w.unmet_support * q.priority for q in inst.sc.support_requests if q.id not in matching)
+        w.unmet_support * q.priority for q in inst.sc.support_requests if q.id not in matching
+    )
 
 
 def forbidden_by(inst: Instance, teams: dict[str, list[str]]) -> frozenset:
@@ -40,16 +44,12 @@ def forbidden_by(inst: Instance, teams: dict[str, list[str]]) -> frozenset:
     provs = {p.id: p for p in sc.providers}
     reqs = {q.id: q for q in sc.support_requests}
     directed = {(sc.reviewer_by_id[rid].school_urn, urn) for urn, rids in teams.items() for rid in rids}
-    directed |= {(sc.reviewer_by_id[m.reviewer].school_urn, urn)
-                 for urn, pv in inst.fixed.items() for m in pv.team}
-    return frozenset(k for k in inst.support_pairs
-                     if (provs[k[1]].school_urn, reqs[k[0]].school_urn) in directed)
+    directed |= {(sc.reviewer_by_id[m.reviewer].school_urn, urn) for urn, pv in inst.fixed.items() for m in pv.team}
+    return frozenset(k for k in inst.support_pairs if (provs[k[1]].school_urn, reqs[k[0]].school_urn) in directed)
 
 
 def best_support(inst: Instance, time_limit: float, forbidden: frozenset = frozenset()) -> SupportAnswer:
     """The cheapest support avoiding the `forbidden` pairs, with a proven lower bound."""
-    from ortools.linear_solver import pywraplp
-
     sc = inst.sc
     pairs = {k: c for k, c in inst.support_pairs.items() if k not in forbidden}
     if not pairs:
@@ -74,11 +74,9 @@ def best_support(inst: Instance, time_limit: float, forbidden: frozenset = froze
     for pid, load in by_prov.items():
         lp.Add(lp.Sum(load) <= provs[pid].capacity_days)
     if sc.cycle.support_budget is not None:
-        lp.Add(lp.Sum([reqs[q].days * provs[p].day_rate * v for (q, p), v in u.items()])
-               <= sc.cycle.support_budget)
+        lp.Add(lp.Sum([reqs[q].days * provs[p].day_rate * v for (q, p), v in u.items()]) <= sc.cycle.support_budget)
     penalty = sum(w.unmet_support * q.priority for q in sc.support_requests)
-    lp.Minimize(lp.Sum([(pairs[(q, p)] - w.unmet_support * reqs[q].priority) * v
-                        for (q, p), v in u.items()]) + penalty)
+    lp.Minimize(lp.Sum([(pairs[(q, p)] - w.unmet_support * reqs[q].priority) * v for (q, p), v in u.items()]) + penalty)
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
     status = lp.Solve(params)

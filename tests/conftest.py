@@ -14,10 +14,39 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import is_hypothesis_test
 
 POSTGRES_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Whole files that are slow by nature: a real browser, RQ worker subprocesses, deployment.
+SLOW_PATHS = ("tests/pages/test_browser.py", "tests/worker/")
+# Single slow tests in files that are otherwise quick (named here so their owners' files stay
+# untouched; a renamed test merely runs in the fast subset again): a ten-second solve of 140
+# schools, and the demo end to end in a subprocess.
+SLOW_TESTS = {
+    "tests/solver/test_solver.py::test_visits_spread_over_the_term",
+    "tests/service/test_cli_docs_health.py::test_demo_serves_a_solved_cycle_and_both_tokens_work",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark as `slow` what `make test-fast` (`-m "not slow"`) leaves out: the PostgreSQL + RQ
+    backend (SQLite runs the same tests in-process), the browser, the worker and deployment
+    tests, and property tests (many examples, each a solve)."""
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        callspec = getattr(item, "callspec", None)
+        if (
+            where.startswith(SLOW_PATHS)
+            or f"{where}::{item.originalname}" in SLOW_TESTS
+            or (callspec is not None and callspec.params.get("backend") == "postgresql")
+            or is_hypothesis_test(getattr(item, "obj", None))
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 def missing(what: str, why: BaseException):
@@ -85,6 +114,9 @@ def empty_tables(app) -> None:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))
                 conn.execute(sa.text("PRAGMA foreign_keys=ON"))
         db.session.remove()
+        # Close the app's pooled connections now: every test builds an app, and the idle pools of
+        # finished ones would otherwise hold PostgreSQL's connections (shared, 100 at most).
+        db.engine.dispose()
 
 
 class RQWorker:
@@ -97,10 +129,23 @@ class RQWorker:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", "--url", self.env["REDIS_URL"], "--worker-ttl", "30",
-             "--name", f"test-{self.queue}", self.queue],
-            env=self.env, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "rq.cli",
+                "worker",
+                "--url",
+                self.env["REDIS_URL"],
+                "--worker-ttl",
+                "30",
+                "--name",
+                f"test-{self.queue}",
+                self.queue,
+            ],
+            env=self.env,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return self
 
@@ -162,12 +207,12 @@ def wait_for_solves(app, timeout: float = 30.0) -> None:
 
     deadline = time.monotonic() + timeout
     with app.app_context():
-        db.session.execute(sa.update(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))
-                           .values(cancel_requested=True))
+        db.session.execute(sa.update(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES)).values(cancel_requested=True))
         db.session.commit()
         while time.monotonic() < deadline:
-            if not db.session.scalar(sa.select(sa.func.count()).select_from(Solve)
-                                     .where(Solve.status.in_(ACTIVE_SOLVE_STATES))):
+            if not db.session.scalar(
+                sa.select(sa.func.count()).select_from(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))
+            ):
                 return
             db.session.rollback()
             time.sleep(0.1)

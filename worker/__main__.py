@@ -25,15 +25,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--name", default=None, help="worker name (default: host, pid and a random suffix)")
-    parser.add_argument("--sweep-interval", type=float, default=float(os.environ.get("SOLVE_SWEEP_S", "15")),
-                        help="seconds between two checks for solves whose worker died")
+    parser.add_argument(
+        "--sweep-interval",
+        type=float,
+        default=float(os.environ.get("SOLVE_SWEEP_S", "15")),
+        help="seconds between two checks for solves whose worker died",
+    )
     args = parser.parse_args(argv)
 
     logs.configure(os.environ.get("LOG_FORMAT", "json"))
     app = _app()
     if not app.config.get("REDIS_URL"):
         parser.error("REDIS_URL is not set: without Redis the service runs solves in-process")
-    queues = [app.config["SOLVE_QUEUE"], app.config["NIGHTLY_QUEUE"]]
+    # Mails first: each is a moment's work, and headteachers wait for them.
+    queues = [app.config["MAIL_QUEUE"], app.config["SOLVE_QUEUE"], app.config["NIGHTLY_QUEUE"]]
     connection = Redis.from_url(app.config["REDIS_URL"])
     name = args.name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:4]}"
     try:  # solves left behind by a worker that died before this one started

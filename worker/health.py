@@ -34,8 +34,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         # No retries: a probe has a few seconds, and a Redis that does not answer at once is the answer.
-        connection = Redis.from_url(os.environ["REDIS_URL"], socket_timeout=3, socket_connect_timeout=3,
-                                    retry=Retry(NoBackoff(), 0))
+        connection = Redis.from_url(
+            os.environ["REDIS_URL"], socket_timeout=3, socket_connect_timeout=3, retry=Retry(NoBackoff(), 0)
+        )
         ok = registered(connection, args.scheduler, socket.gethostname())
     except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy"
         print(f"unhealthy: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -35,7 +35,7 @@ def _app():
         from service import create_app
 
         _APP, _APP_PID = create_app(), os.getpid()
-    elif _APP_PID != os.getpid():
+    elif os.getpid() != _APP_PID:
         from service.extensions import db
 
         with _APP.app_context():
@@ -72,22 +72,26 @@ def reoptimise_cycle(solve_id: str, night: str) -> int | None:
 
 def _run(solve_id: str, night: dt.date | None = None):
     import solver
-    from service import nightly, solves
+    from service import nightly, solves, what_ifs
     from service.scenario import build_scenario
 
     job = _current_rq_job()
     with app_context():
         config = current_app.config
         try:
-            with beating(job.connection if job else None, solves.heartbeat_key(solve_id),
-                         config["SOLVE_HEARTBEAT_S"]):
+            with beating(job.connection if job else None, solves.heartbeat_key(solve_id), config["SOLVE_HEARTBEAT_S"]):
                 solve = solves.begin(solve_id, resume=bool(job and job.number_of_retries))
                 if solve is None:  # cancelled while queued, or already taken
                     return None
                 started = time.monotonic()
                 cycle = solve.cycle
                 base_version_id = cycle.published_version_id
-                scenario = nightly.night_scenario(cycle, night) if night else build_scenario(cycle)
+                if night:
+                    scenario = nightly.night_scenario(cycle, night)
+                elif solve.kind == what_ifs.KIND:
+                    scenario = what_ifs.scenario_for(solve)
+                else:
+                    scenario = build_scenario(cycle)
                 progress = solves.ProgressReporter(solve_id, job=job)
                 with solves.cancel_watch(solve_id, threading.Event()) as stop:
                     plan = solver.solve(
@@ -100,13 +104,25 @@ def _run(solve_id: str, night: dt.date | None = None):
                 progress.flush()
                 elapsed = time.monotonic() - started
                 if night:
-                    version = nightly.propose(solve_id, scenario, plan, base_version_id=base_version_id,
-                                              elapsed_s=elapsed)
+                    version = nightly.propose(
+                        solve_id, scenario, plan, base_version_id=base_version_id, elapsed_s=elapsed
+                    )
+                elif solve.kind == what_ifs.KIND:  # a draft on the what-if, no version
+                    version = what_ifs.finish(solve_id, scenario, plan, elapsed_s=elapsed)
                 else:
                     version = solves.finish(solve_id, plan, elapsed_s=elapsed)
-                log.info("solve %s ended", solve_id, extra={
-                    "solve_id": solve_id, "cycle_id": cycle.id, "kind": solve.kind, "elapsed_s": round(elapsed, 3),
-                    "status": plan.get("status"), "plan_version": version.number if version else None})
+                log.info(
+                    "solve %s ended",
+                    solve_id,
+                    extra={
+                        "solve_id": solve_id,
+                        "cycle_id": cycle.id,
+                        "kind": solve.kind,
+                        "elapsed_s": round(elapsed, 3),
+                        "status": plan.get("status"),
+                        "plan_version": version.number if version else None,
+                    },
+                )
                 return version.number if version else None
         except Exception as exc:
             if job is not None and is_transient(exc):
@@ -127,8 +143,11 @@ def _retry_later(solve_id: str, exc: BaseException):
     log.warning("solve %s: transient error, retrying: %s: %s", solve_id, type(exc).__name__, exc)
     with contextlib.suppress(Exception):
         db.session.rollback()
-        db.session.execute(sa.update(Solve).where(Solve.id == solve_id, Solve.status == "running")
-                           .values(status="queued", started_at=None))
+        db.session.execute(
+            sa.update(Solve)
+            .where(Solve.id == solve_id, Solve.status == "running")
+            .values(status="queued", started_at=None)
+        )
         db.session.commit()
     return Retry(max=len(RETRY_INTERVALS_S), interval=RETRY_INTERVALS_S)
 
@@ -149,7 +168,10 @@ def solve_job_failed(job, connection, exc_type=None, exc_value=None, tb=None) ->
     else:
         error = f"{name}: {exc_value}"
     with _app().app_context():
-        db.session.execute(sa.update(Solve).where(Solve.id == job.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
-                           .values(status="failed", error=error, finished_at=utcnow()))
+        db.session.execute(
+            sa.update(Solve)
+            .where(Solve.id == job.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
+            .values(status="failed", error=error, finished_at=utcnow())
+        )
         db.session.commit()
         db.session.remove()

@@ -38,16 +38,27 @@ def reoptimise_live_cycles(now: str | None = None, force: bool = False) -> dict:
                 skipped[cycle.id] = "already re-optimised tonight"
                 continue
             try:
-                start_solve(cycle, time_limit_s=config["NIGHTLY_TIME_LIMIT_S"], kind="nightly",
-                            solve_id=solve_id, job=config["NIGHTLY_JOB"], job_args=(night.isoformat(),),
-                            queue=config["NIGHTLY_QUEUE"])
+                start_solve(
+                    cycle,
+                    time_limit_s=config["NIGHTLY_TIME_LIMIT_S"],
+                    kind="nightly",
+                    solve_id=solve_id,
+                    job=config["NIGHTLY_JOB"],
+                    job_args=(night.isoformat(),),
+                    queue=config["NIGHTLY_QUEUE"],
+                )
                 queued.append(cycle.id)
             except DomainError as exc:  # a solve of the officer's own is running: leave it be tonight
                 db.session.rollback()
                 skipped[cycle.id] = exc.message
         db.session.remove()
-    log.info("nightly %s: queued %d cycle(s), skipped %d", night, len(queued), len(skipped),
-             extra={"night": night.isoformat(), "queued": queued, "skipped": skipped})
+    log.info(
+        "nightly %s: queued %d cycle(s), skipped %d",
+        night,
+        len(queued),
+        len(skipped),
+        extra={"night": night.isoformat(), "queued": queued, "skipped": skipped},
+    )
     return {"acted": True, "night": night.isoformat(), "queued": queued, "skipped": skipped}
 
 
@@ -59,5 +70,5 @@ def _due_time() -> dt.datetime:
     job = get_current_job()
     when = job.enqueued_at if job is not None and job.enqueued_at is not None else None
     if when is None:
-        return dt.datetime.now(dt.timezone.utc)
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

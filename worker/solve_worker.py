@@ -27,8 +27,13 @@ class SolveWorker(Worker):
     def handle_payload(self, message):
         payload = parse_payload(message)
         job_id = payload.get("job_id")
-        if (payload.get("command") == "stop-job" and job_id and job_id == self.get_current_job_id()
-                and job_id not in self._asked_to_stop and self._cancel_solve(job_id)):
+        if (
+            payload.get("command") == "stop-job"
+            and job_id
+            and job_id == self.get_current_job_id()
+            and job_id not in self._asked_to_stop
+            and self._cancel_solve(job_id)
+        ):
             self._asked_to_stop.add(job_id)
             log.info("stop-job %s: the solve was asked to stop and keep its best plan", job_id)
             return
@@ -41,8 +46,8 @@ class SolveWorker(Worker):
         try:
             with self.app.app_context():
                 changed = db.session.execute(
-                    sa.update(Solve).where(Solve.id == job_id, Solve.status == "running")
-                    .values(cancel_requested=True)).rowcount
+                    sa.update(Solve).where(Solve.id == job_id, Solve.status == "running").values(cancel_requested=True)
+                ).rowcount
                 db.session.commit()
                 db.session.remove()
             return bool(changed)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from service import notify
+
 log = logging.getLogger(__name__)
 
 
@@ -16,6 +18,7 @@ def sweep_once(app) -> int:
     with app.app_context():
         try:
             count = reap_stale()
+            notify.sweep()  # mails whose sender was lost
             if count:
                 log.warning("marked %d solve(s) failed whose worker is gone", count)
             return count

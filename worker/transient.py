@@ -14,5 +14,6 @@ def is_transient(exc: BaseException) -> bool:
         # OperationalError covers a refused or dropped connection, a restarting server, a
         # serialisation failure; invalidated means the pool saw the connection die.
         return exc.connection_invalidated or isinstance(
-            exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError))
+            exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+        )
     return isinstance(exc, (sqlalchemy.exc.DisconnectionError, ConnectionError, TimeoutError))

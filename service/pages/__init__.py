@@ -12,6 +12,7 @@ import os
 
 from flask import Blueprint
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 csrf = CSRFProtect()
 # Templates and the stylesheet sit in the app's own service/templates and service/static.
@@ -19,7 +20,12 @@ bp = Blueprint("pages", __name__)
 
 
 def init_app(app) -> None:
-    from . import signin, views  # noqa: F401 - registers the routes and the CLI commands
+    from . import cycle_form, plan_changes, pool, signin, ui, views  # noqa: F401 - registers the routes and the CLI commands
+
+    # GOV.UK Frontend's macros, imported in templates as "govuk_frontend_jinja/components/…".
+    app.jinja_loader = ChoiceLoader(
+        [app.jinja_loader, PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
+    )
 
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=12)
     app.config["SESSION_COOKIE_HTTPONLY"] = True

@@ -16,6 +16,7 @@ from flask import current_app, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..auth import hash_token
 from ..cli import users as users_cli
 from ..extensions import db
@@ -31,8 +32,9 @@ MIN_PASSWORD = 12
 def issue_login_link(user: User, minutes: int = LINK_MINUTES) -> str:
     """A new one-time sign-in token for `user` (the caller commits); returned once, stored hashed."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginLink(user=user, token_hash=hash_token(token),
-                             expires_at=utcnow() + dt.timedelta(minutes=minutes)))
+    db.session.add(
+        LoginLink(user=user, token_hash=hash_token(token), expires_at=utcnow() + dt.timedelta(minutes=minutes))
+    )
     return token
 
 
@@ -53,8 +55,7 @@ def redeem_login_link(token: str) -> User | None:
     if link is None:
         return None
     used = db.session.execute(
-        db.update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
-        .values(used_at=utcnow())
+        db.update(LoginLink).where(LoginLink.id == link.id, LoginLink.used_at.is_(None)).values(used_at=utcnow())
     ).rowcount
     db.session.commit()
     return db.session.get(User, link.user_id) if used else None
@@ -89,6 +90,7 @@ def sign_in(user: User) -> None:
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
+    audit.signed_in(user)
 
 
 def sign_out() -> None:
@@ -151,8 +153,12 @@ def login_url(token: str, base_url: str) -> str:
 @users_cli.command("login-link")
 @click.option("--email", required=True)
 @click.option("--minutes", default=LINK_MINUTES, show_default=True, help="how long the link stays valid")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="where the service is served (the link points there)")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="where the service is served (the link points there)",
+)
 def login_link_command(email, minutes, base_url):
     """Print a one-time sign-in link for the pages (valid once, for MINUTES)."""
     user = find_user(email)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from .. import plans
+from .. import declarations, plans, publication
+from ..conditional import respond
 from ..errors import DomainError
 from ..errors import NotFound as DomainNotFound
-from ..exports import calendar
 from ..extensions import db
 from ..solves import cancel_solve, start_solve
-from ..visits import visits_for_school
-from .. import declarations
+from ..visits import calendar_for, etag, visits_for_school
 from . import bp, overview, signin
 
 HOME = {"la_admin": "pages.cycles", "headteacher": "pages.school"}
@@ -36,7 +35,8 @@ def _headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -53,14 +53,16 @@ def _user():
 @bp.errorhandler(404)
 @bp.errorhandler(DomainNotFound)
 def _not_found(_error):
-    return render_template("pages/error.html", title="Page not found",
-                           message="There is no such page, or it is not yours to see."), 404
+    return render_template(
+        "pages/error.html", title="Page not found", message="There is no such page, or it is not yours to see."
+    ), 404
 
 
 @bp.errorhandler(CSRFError)
 def _csrf(_error):
-    return render_template("pages/error.html", title="The form has expired",
-                           message="Go back, reload the page and try again."), 400
+    return render_template(
+        "pages/error.html", title="The form has expired", message="Go back, reload the page and try again."
+    ), 400
 
 
 def page(*roles):
@@ -115,8 +117,9 @@ def sign_in():
             signin.sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for(HOME[user.role]))
         error = "That e-mail and password do not match an account."
-    return render_template("pages/sign_in.html", title="Sign in", error=error,
-                           email=request.form.get("email", "")), 401 if error else 200
+    return render_template(
+        "pages/sign_in.html", title="Sign in", error=error, email=request.form.get("email", "")
+    ), 401 if error else 200
 
 
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
@@ -125,8 +128,9 @@ def sign_in_link(token):
     # not use up a one-time link before the person does.
     if request.method == "GET":
         usable = signin.link_is_usable(token) is not None
-        return render_template("pages/sign_in_link.html", title="Sign in", usable=usable,
-                               token=token), 200 if usable else 410
+        return render_template(
+            "pages/sign_in_link.html", title="Sign in", usable=usable, token=token
+        ), 200 if usable else 410
     user = signin.redeem_login_link(token)
     if user is None:
         return render_template("pages/sign_in_link.html", title="Sign in", usable=False, token=token), 410
@@ -151,12 +155,17 @@ def school(user):
     visits = visits_for_school(user)
     feed = url_for("pages.calendar_feed", token=signin.calendar_feed_token(user), _external=True)
     return render_template(
-        "pages/school.html", title=user.school.name or user.school.urn, school=user.school,
+        "pages/school.html",
+        title=user.school.name or user.school.urn,
+        school=user.school,
         hosting=[v for v in visits if v["kind"] == "hosting"],
         reviewing=[v for v in visits if v["kind"] == "reviewing"],
-        reviewers=declarations.my_reviewers(user), conflicts=declarations.my_conflicts(user),
+        reviewers=declarations.my_reviewers(user),
+        conflicts=declarations.my_conflicts(user),
         schools=[s for s in declarations.la_schools(user) if s.id != user.school_id],
-        feed_url=feed, webcal_url="webcal://" + feed.split("://", 1)[1])
+        feed_url=feed,
+        webcal_url="webcal://" + feed.split("://", 1)[1],
+    )
 
 
 @bp.post("/school/reviewers/<ext_id>/unavailable")
@@ -187,11 +196,15 @@ def remove_unavailable(user, ext_id, date):
 @page("headteacher")
 def declare_conflict(user):
     try:
-        conflict = declarations.declare_conflict(user, request.form.get("reviewer", ""),
-                                                 request.form.get("school_urn", ""), request.form.get("reason"))
+        conflict = declarations.declare_conflict(
+            user, request.form.get("reviewer", ""), request.form.get("school_urn", ""), request.form.get("reason")
+        )
         db.session.commit()
-        flash(f"Declared: {conflict.reviewer.name or conflict.reviewer.ext_id} will not review "
-              f"{conflict.school.name or conflict.school.urn}.", "success")
+        flash(
+            f"Declared: {conflict.reviewer.name or conflict.reviewer.ext_id} will not review "
+            f"{conflict.school.name or conflict.school.urn}.",
+            "success",
+        )
     except DomainNotFound:
         raise
     except DomainError as error:
@@ -222,10 +235,8 @@ def calendar_feed(token):
     user = signin.user_for_feed(token)
     if user is None or user.role != "headteacher":
         abort(404)
-    visits = visits_for_school(user)
-    body = calendar(visits, name=f"Peer review: {user.school.name or user.school.urn}",
-                    cycle_of=lambda v: v["_cycle"], version_of=lambda v: v["_version"].number)
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=900"})
+    # Calendar apps poll all day: answer 304 from the index's tag while nothing has changed.
+    return respond(etag(user, "ics"), lambda: calendar_for(user), "text/calendar", weak=True)
 
 
 # --------------------------------------------------------------------------- LA team
@@ -242,9 +253,13 @@ def cycles(user):
 def cycle(user, cycle_id):
     number = request.args.get("version", type=int)
     data = overview.cycle_overview(overview.own_cycle(user, cycle_id), number)
-    return render_template("pages/cycle.html", title=data["cycle"].name, **data,
-                           default_limit=current_app.config["SOLVE_DEFAULT_TIME_LIMIT_S"],
-                           max_limit=current_app.config["SOLVE_MAX_TIME_LIMIT_S"])
+    return render_template(
+        "pages/cycle.html",
+        title=data["cycle"].name,
+        **data,
+        default_limit=current_app.config["SOLVE_DEFAULT_TIME_LIMIT_S"],
+        max_limit=current_app.config["SOLVE_MAX_TIME_LIMIT_S"],
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/progress.json")
@@ -293,9 +308,9 @@ def publish(user, cycle_id):
         version = plans.get_version(cycle, number) if number else None
         if version is None:
             raise DomainError("choose a version to publish")
-        plans.publish(cycle, version)
+        mails = publication.publish(cycle, version, actor=user)
         db.session.commit()
-        flash(f"Version {version.number} is published: headteachers see it now.", "success")
+        flash(f"Version {version.number} is published: headteachers see it now; {publication.told(mails)}", "success")
     except DomainError as error:
         _refused(error)
     return redirect(url_for("pages.cycle", cycle_id=cycle_id))
@@ -310,8 +325,7 @@ def lock(user, cycle_id, urn):
         review = plans.set_lock(cycle, urn, locked)
         db.session.commit()
         name = review.school.name or urn
-        flash(f"Visit to {name} {'locked: re-optimising keeps it as it is' if locked else 'unlocked'}.",
-              "success")
+        flash(f"Visit to {name} {'locked: re-optimising keeps it as it is' if locked else 'unlocked'}.", "success")
     except DomainNotFound:
         raise
     except DomainError as error:

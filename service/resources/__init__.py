@@ -1,5 +1,10 @@
 """The JSON API: one package per resource, each a `routes.py` and a `schemas.py`."""
 
+from .audit.routes import blp as audit
+from .hand_changes.routes import blp as hand_changes
+from .mail.routes import blp as mail
+from .what_ifs.routes import blp as what_ifs
+
 
 def register_blueprints(api):
     from .conflicts.routes import blp as conflicts
@@ -13,4 +18,7 @@ def register_blueprints(api):
     from .support.routes import blp as support
 
     for blp in (cycles, solves, plans, reviews, support, schools, reviewers, conflicts, me):
+        api.register_blueprint(blp)
+    # The second half of issue #10: what-ifs, hand changes, mails on publication, the audit trail.
+    for blp in (what_ifs, hand_changes, mail, audit):
         api.register_blueprint(blp)

@@ -22,9 +22,7 @@ def own_school(urn: str) -> School:
 def own_reviewer(ext_id: str) -> Reviewer:
     """The reviewer `ext_id` of the caller's LA; a headteacher sees only their school's."""
     user = current_user()
-    reviewer = db.session.scalar(
-        db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id)
-    )
+    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
     if reviewer is None or (user.role == "headteacher" and reviewer.school_id != user.school_id):
         not_found("reviewer")
     return reviewer

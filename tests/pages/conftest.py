@@ -19,10 +19,16 @@ import pytest
 sys.path.append(os.path.dirname(__file__))
 sys.path.append(os.path.join(os.path.dirname(os.path.dirname(__file__)), "service"))
 
-from tiny_scenarios import tiny  # noqa: E402
-
 from pagehelpers import (  # noqa: E402
-    HEAD_EMAIL, HEAD_REVIEWER, HEAD_URN, OFFICER_EMAIL, OTHER_EMAIL, OTHER_LA_EMAIL, OTHER_URN)
+    HEAD_EMAIL,
+    HEAD_REVIEWER,
+    HEAD_URN,
+    OFFICER_EMAIL,
+    OTHER_EMAIL,
+    OTHER_LA_EMAIL,
+    OTHER_URN,
+)
+from tiny_scenarios import tiny  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +45,13 @@ def site(tmp_path_factory):
     from service.solves import start_solve
 
     path = tmp_path_factory.mktemp("pages") / "service.sqlite3"
-    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "REDIS_URL": None, "TESTING": True,
-              "SECRET_KEY": "test-secret", "SOLVE_PROGRESS_INTERVAL_S": 0.2}
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "REDIS_URL": None,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SOLVE_PROGRESS_INTERVAL_S": 0.2,
+    }
     app = create_app(config)
     with app.app_context():
         flask_migrate.upgrade()
@@ -94,3 +105,33 @@ def app(site):
 def cycle_id(site):
     return site["cycle_id"]
 
+
+@pytest.fixture(scope="module")
+def empty_la(tmp_path_factory):
+    """A new LA's first day: a migrated SQLite database with Trafford (358) and nothing in its pool,
+    its officer, and an officer of another LA (800)."""
+    import flask_migrate
+
+    from service import create_app
+    from service.cli import create_user
+    from service.extensions import db
+    from service.models import LocalAuthority
+
+    path = tmp_path_factory.mktemp("empty-la") / "service.sqlite3"
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "REDIS_URL": None,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SOLVE_PROGRESS_INTERVAL_S": 0.2,
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.add_all([LocalAuthority(code="358", name="Trafford"), LocalAuthority(code="800", name="BANES")])
+        db.session.flush()
+        create_user(OFFICER_EMAIL, "la_admin", "358")
+        create_user(OTHER_LA_EMAIL, "la_admin", "800")
+        db.session.commit()
+    return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 # The tiny cycle's published plan (deterministic): Well Green (106288) is visited by r-03 and
@@ -39,3 +40,37 @@ def signed_in_client(app, email):
     response = client.post(path, data={"csrf_token": token})
     assert response.status_code == 302, response.data
     return client, csrf_of(client.get(response.headers["Location"]).data)
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAFFORD_CSV = os.path.join(
+    HERE, "..", "..", "..", "shared", "data", "gias", "trafford_schools_and_colleges_20240926.csv"
+)
+GIAS_SAMPLE = os.path.join(HERE, "..", "service", "data", "gias_trafford_sample.csv")
+
+
+def trafford_csv() -> bytes:
+    """The real Trafford extract from ../shared/data/gias (the copy in service/data when shared/ is not beside the repo)."""
+    path = TRAFFORD_CSV
+    if not os.path.exists(path):
+        path = os.path.join(os.path.dirname(__file__), "..", "..", "service", "data", os.path.basename(TRAFFORD_CSV))
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def reviewers_xlsx(rows: list[dict]) -> bytes:
+    """A reviewers workbook made as an officer would in Excel: the template's columns, real cell types."""
+    import io
+
+    from openpyxl import Workbook
+
+    from service.imports import REVIEWER_COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(REVIEWER_COLUMNS)
+    for row in rows:
+        ws.append([row.get(c) for c in REVIEWER_COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

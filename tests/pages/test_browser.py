@@ -9,59 +9,38 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 
 import pytest
+from browser import axe_page, chromium, serve
 from pagehelpers import HEAD_EMAIL, HEAD_REVIEWER, OFFICER_EMAIL, OTHER_REVIEWER, login_path
+from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SCREENSHOTS = os.environ.get("PAGES_SCREENSHOTS")  # a folder: save one picture of each main page
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        message = f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
-        if IN_CI:
-            pytest.fail(message + " and CI=true", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
 def server(app):
-    from werkzeug.serving import make_server
-
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with axe_page(browser) as p:
+        yield p
 
 
 def sign_in(page, server, app, email):
     page.goto(server + login_path(app, email))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").filter(has_text=f"Signed in as {email}").is_visible()
+    expect(page.get_by_role("status").filter(has_text=f"Signed in as {email}")).to_be_visible()
 
 
 def shoot(page, name):
@@ -80,24 +59,28 @@ def test_headteacher_sees_their_visits_and_nothing_of_other_schools(page, server
     reviewing = page.get_by_role("region", name="Your reviewers' visits")
     row = reviewing.get_by_role("row").filter(has_text="Navigation Primary School")
     assert "Head 4" in row.inner_text() and re.search(r"\d+\.\d km", row.inner_text())
-    assert page.get_by_role("link", name="Subscribe to these visits in your calendar app").get_attribute(
-        "href").startswith("webcal://127.0.0.1")
+    assert (
+        page.get_by_role("link", name="Subscribe to these visits in your calendar app")
+        .get_attribute("href")
+        .startswith("webcal://127.0.0.1")
+    )
     # The subscribed calendar: the feed answers without the session (as a calendar app would).
     feed = page.locator("#feed-url").input_value()
     assert feed.startswith(server + "/calendar/")
     shoot(page, "school")
     # Only their own reviewers are listed; another school's are not.
     reviewers = page.get_by_role("region", name="When your reviewers are away")
-    assert reviewers.get_by_role("heading", name="Head 4").is_visible()
+    expect(reviewers.get_by_role("heading", name="Head 4")).to_be_visible()
     assert "Head 6" not in reviewers.inner_text()
     # Editing URLs leads nowhere.
     for path in ("/cycles", f"/cycles/{cycle_id}", f"/cycles/{cycle_id}?version=1"):
         response = page.goto(server + path)
         assert response.status == 404, path
-        assert page.get_by_role("heading", name="Page not found").is_visible()
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     token = page.locator("input[name=csrf_token]").first.input_value()
-    response = page.request.post(server + f"/school/reviewers/{OTHER_REVIEWER}/unavailable",
-                                 form={"csrf_token": token, "first": "2026-09-09"})
+    response = page.request.post(
+        server + f"/school/reviewers/{OTHER_REVIEWER}/unavailable", form={"csrf_token": token, "first": "2026-09-09"}
+    )
     assert response.status == 404
 
 
@@ -108,7 +91,7 @@ def test_headteacher_declares_a_reviewer_away_and_a_conflict(page, server, app):
     card.get_by_label("Away from").fill("2026-09-16")
     card.get_by_label("Until (optional)").fill("2026-09-17")
     card.get_by_role("button", name="Add days away for Head 4").click()
-    assert page.get_by_role("status").filter(has_text="Head 4 is away on 2 more day(s).").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Head 4 is away on 2 more day(s).")).to_be_visible()
     away = page.get_by_role("list", name="Days Head 4 is away")
     assert "Wednesday 16 September 2026" in away.inner_text()
     assert "Thursday 17 September 2026" in away.inner_text()
@@ -117,17 +100,17 @@ def test_headteacher_declares_a_reviewer_away_and_a_conflict(page, server, app):
     shoot(page, "school-phone")
     for day in ("Wednesday 16 September 2026", "Thursday 17 September 2026"):
         page.get_by_role("button", name=f"Remove {day} for Head 4").click()
-    assert page.get_by_role("article", name="Head 4").get_by_text("No days away declared.").is_visible()
+    expect(page.get_by_role("article", name="Head 4").get_by_text("No days away declared.")).to_be_visible()
 
     form = page.get_by_role("region", name="Conflicts of interest")
     form.get_by_label("Reviewer").select_option(HEAD_REVIEWER)
     form.get_by_label("School they must not review").select_option(label="Broadheath Primary School (106289)")
     form.get_by_label("Reason (optional)").fill("governor")
     form.get_by_role("button", name="Declare conflict").click()
-    assert page.get_by_role("status").filter(has_text="Head 4 will not review Broadheath").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Head 4 will not review Broadheath")).to_be_visible()
     withdraw = page.get_by_role("button", name="Withdraw the conflict of Head 4 with Broadheath Primary School")
     withdraw.click()
-    assert page.get_by_role("status").filter(has_text="Conflict withdrawn.").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Conflict withdrawn.")).to_be_visible()
 
 
 def test_officer_reviews_a_proposal_with_causes_and_publishes_it(page, server, app, cycle_id):
@@ -139,35 +122,35 @@ def test_officer_reviews_a_proposal_with_causes_and_publishes_it(page, server, a
     shoot(page, "cycles")
     row.get_by_role("link").click()
     page.goto(server + f"/cycles/{cycle_id}?version=2")
-    assert page.get_by_role("heading", name="Version 2").is_visible()
+    expect(page.get_by_role("heading", name="Version 2")).to_be_visible()
     diff = page.get_by_role("region", name="What changes from the published version 1")
     change = diff.get_by_role("row").filter(has_text="Navigation Primary School")
     assert "changed" in change.inner_text()
     assert "unavailable" in change.inner_text()  # the cause, from solver.causes
     chart = page.get_by_role("img", name="Spending against budgets, version 2")
-    assert chart.is_visible() and "Backfill, all clusters" in page.locator("svg.chart").text_content()
+    assert chart.is_visible() and "Backfill, all clusters" in page.locator("svg.app-chart").text_content()
     assert page.get_by_role("region", name="Support").get_by_role("row").count() >= 2
     staffed = page.get_by_role("region", name=re.compile("Staffed visits"))
     assert staffed.get_by_role("row").count() == 3  # header + two visits
     shoot(page, "cycle-proposal")
 
     page.get_by_role("button", name="Publish version 2").click()
-    assert page.get_by_role("status").filter(has_text="Version 2 is published").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Version 2 is published")).to_be_visible()
     assert "version 2 published" in page.locator(".lede").inner_text()
     # Put version 1 back for the other tests.
     page.goto(server + f"/cycles/{cycle_id}?version=1")
     page.get_by_role("button", name="Publish version 1").click()
-    assert page.get_by_role("status").filter(has_text="Version 1 is published").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Version 1 is published")).to_be_visible()
 
 
 def test_officer_locks_and_unlocks_a_published_visit(page, server, app, cycle_id):
     sign_in(page, server, app, OFFICER_EMAIL)
     page.goto(server + f"/cycles/{cycle_id}?version=1")
     page.get_by_role("button", name="Lock the visit to Navigation Primary School").click()
-    assert page.get_by_role("status").filter(has_text="Visit to Navigation Primary School locked").is_visible()
-    assert page.locator("#visit-106283 .tag", has_text="locked").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Visit to Navigation Primary School locked")).to_be_visible()
+    expect(page.locator("#visit-106283 .govuk-tag", has_text="locked")).to_be_visible()
     page.get_by_role("button", name="Unlock the visit to Navigation Primary School").click()
-    assert page.get_by_role("status").filter(has_text="unlocked").is_visible()
+    expect(page.get_by_role("status").filter(has_text="unlocked")).to_be_visible()
 
 
 def test_officer_starts_a_solve_and_the_page_follows_it(page, server, app, cycle_id):
@@ -175,7 +158,7 @@ def test_officer_starts_a_solve_and_the_page_follows_it(page, server, app, cycle
     page.goto(server + f"/cycles/{cycle_id}")
     page.get_by_label("Time limit (seconds)").fill("2")
     page.get_by_role("button", name="Start a solve").click()
-    assert page.get_by_role("status").filter(has_text="Solve started").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Solve started")).to_be_visible()
     # While it runs the progress box polls; when it ends the page reloads on its own.
     page.get_by_text(re.compile(r"Last solve: finished, made version \d+")).wait_for(timeout=30_000)
     versions = page.get_by_role("navigation", name="Plan versions").get_by_role("link")
@@ -186,7 +169,7 @@ def test_officer_starts_a_solve_and_the_page_follows_it(page, server, app, cycle
 def test_sign_out_ends_the_session(page, server, app):
     sign_in(page, server, app, HEAD_EMAIL)
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("status").filter(has_text="You have signed out.").is_visible()
+    expect(page.get_by_role("status").filter(has_text="You have signed out.")).to_be_visible()
     page.goto(server + "/school")
     assert page.url.startswith(server + "/sign-in")
     shoot(page, "sign-in")
@@ -199,8 +182,16 @@ def test_the_progress_of_a_running_solve_updates_in_place(page, server, app, cyc
     from service.models import Solve, utcnow
 
     with app.app_context():
-        row = Solve(cycle_id=cycle_id, status="running", time_limit_s=60, runner=solves.this_process(),
-                    started_at=utcnow(), objective=2500.0, bound=1000.0, elapsed_s=3.0)
+        row = Solve(
+            cycle_id=cycle_id,
+            status="running",
+            time_limit_s=60,
+            runner=solves.this_process(),
+            started_at=utcnow(),
+            objective=2500.0,
+            bound=1000.0,
+            elapsed_s=3.0,
+        )
         db.session.add(row)
         db.session.commit()
         solve_id = row.id

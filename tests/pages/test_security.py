@@ -43,7 +43,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app):
     assert client.post("/school/conflicts", data=form | {"csrf_token": token}).status_code == 302
     assert count_conflicts(app) == before + 1
     page = client.get("/school").data.decode()
-    conflict_id = re.search(r'/school/conflicts/(\d+)/withdraw', page).group(1)
+    conflict_id = re.search(r"/school/conflicts/(\d+)/withdraw", page).group(1)
     assert client.post(f"/school/conflicts/{conflict_id}/withdraw", data={"csrf_token": token}).status_code == 302
     assert count_conflicts(app) == before
 
@@ -65,11 +65,18 @@ def test_the_bearer_token_api_needs_no_csrf_token(app):
     with app.app_context():
         token = issue_token(find_user(HEAD_EMAIL))
         db.session.commit()
-    response = app.test_client().post("/api/v1/conflicts", headers={"Authorization": f"Bearer {token}"},
-                                      json={"reviewer": HEAD_REVIEWER, "school_urn": "106285"})
+    response = app.test_client().post(
+        "/api/v1/conflicts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"reviewer": HEAD_REVIEWER, "school_urn": "106285"},
+    )
     assert response.status_code == 201, response.json
-    assert app.test_client().delete(f"/api/v1/conflicts/{response.json['id']}",
-                                    headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    assert (
+        app.test_client()
+        .delete(f"/api/v1/conflicts/{response.json['id']}", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 204
+    )
 
 
 # --------------------------------------------------------------------------- cookies
@@ -126,8 +133,9 @@ def test_an_expired_or_made_up_link_signs_nobody_in(app):
 
 def test_the_cli_prints_a_working_link(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "login-link", "--email", HEAD_EMAIL.upper(),
-                                 "--base-url", "https://peer-review.example"])
+    result = runner.invoke(
+        args=["users", "login-link", "--email", HEAD_EMAIL.upper(), "--base-url", "https://peer-review.example"]
+    )
     assert result.exit_code == 0, result.output
     url = result.output.strip()
     assert url.startswith("https://peer-review.example/sign-in/")
@@ -140,15 +148,18 @@ def test_the_cli_prints_a_working_link(app):
 
 def test_password_sign_in_and_no_open_redirect(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "set-password", "--email", OFFICER_EMAIL],
-                           input="correct horse battery\ncorrect horse battery\n")
+    result = runner.invoke(
+        args=["users", "set-password", "--email", OFFICER_EMAIL], input="correct horse battery\ncorrect horse battery\n"
+    )
     assert result.exit_code == 0, result.output
     client = app.test_client()
     token = csrf_of(client.get("/sign-in").data)
     wrong = client.post("/sign-in", data={"csrf_token": token, "email": OFFICER_EMAIL, "password": "wrong" * 3})
     assert wrong.status_code == 401 and b"do not match" in wrong.data
-    ok = client.post("/sign-in?next=//evil.example/x", data={"csrf_token": token, "email": OFFICER_EMAIL,
-                                                             "password": "correct horse battery"})
+    ok = client.post(
+        "/sign-in?next=//evil.example/x",
+        data={"csrf_token": token, "email": OFFICER_EMAIL, "password": "correct horse battery"},
+    )
     assert ok.status_code == 302 and ok.headers["Location"] == "/cycles"
     assert client.post("/sign-out", data={"csrf_token": csrf_of(client.get("/cycles").data)}).status_code == 302
     assert client.get("/cycles").status_code == 302  # signed out
@@ -173,17 +184,29 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, cycle_id):
 
 def test_a_headteacher_gets_404_on_the_la_pages_and_other_schools_reviewers(app, cycle_id):
     client, token = signed_in_client(app, HEAD_EMAIL)
-    for path in ("/cycles", f"/cycles/{cycle_id}", f"/cycles/{cycle_id}?version=1",
-                 f"/cycles/{cycle_id}/progress.json"):
+    for path in (
+        "/cycles",
+        f"/cycles/{cycle_id}",
+        f"/cycles/{cycle_id}?version=1",
+        f"/cycles/{cycle_id}/progress.json",
+    ):
         assert client.get(path).status_code == 404, path
-    for path in (f"/school/reviewers/{OTHER_REVIEWER}/unavailable",
-                 f"/cycles/{cycle_id}/publish", f"/cycles/{cycle_id}/solves"):
+    for path in (
+        f"/school/reviewers/{OTHER_REVIEWER}/unavailable",
+        f"/cycles/{cycle_id}/publish",
+        f"/cycles/{cycle_id}/solves",
+    ):
         response = client.post(path, data={"csrf_token": token, "first": "2026-09-09", "version": "1"})
         assert response.status_code == 404, path
-    assert client.post(f"/school/reviewers/{OTHER_REVIEWER}/unavailable/2026-09-09/remove",
-                       data={"csrf_token": token}).status_code == 404
-    refused = client.post("/school/conflicts", data={"csrf_token": token, "reviewer": OTHER_REVIEWER,
-                                                     "school_urn": "106283"})
+    assert (
+        client.post(
+            f"/school/reviewers/{OTHER_REVIEWER}/unavailable/2026-09-09/remove", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    refused = client.post(
+        "/school/conflicts", data={"csrf_token": token, "reviewer": OTHER_REVIEWER, "school_urn": "106283"}
+    )
     assert refused.status_code == 404
     # Another school's conflict cannot be withdrawn either.
     from service.extensions import db
@@ -202,8 +225,10 @@ def test_an_officer_of_another_la_sees_no_cycle_of_ours(app, cycle_id):
     assert "Autumn 2026" not in client.get("/cycles").data.decode()
     assert client.get(f"/cycles/{cycle_id}").status_code == 404
     assert client.post(f"/cycles/{cycle_id}/publish", data={"csrf_token": token, "version": "2"}).status_code == 404
-    assert client.post(f"/cycles/{cycle_id}/visits/106283/lock",
-                       data={"csrf_token": token, "locked": "1"}).status_code == 404
+    assert (
+        client.post(f"/cycles/{cycle_id}/visits/106283/lock", data={"csrf_token": token, "locked": "1"}).status_code
+        == 404
+    )
     assert client.get("/school").status_code == 404
 
 
@@ -224,12 +249,17 @@ def test_calendar_feed_is_the_headteachers_own_and_can_be_reset(app):
 
 def test_unavailability_is_checked_and_only_weekdays_are_added(app):
     client, token = signed_in_client(app, HEAD_EMAIL)
-    bad = client.post(f"/school/reviewers/{HEAD_REVIEWER}/unavailable",
-                      data={"csrf_token": token, "first": "09/10/2026"}, follow_redirects=True)
+    bad = client.post(
+        f"/school/reviewers/{HEAD_REVIEWER}/unavailable",
+        data={"csrf_token": token, "first": "09/10/2026"},
+        follow_redirects=True,
+    )
     assert b"give dates as YYYY-MM-DD" in bad.data
     # Friday 2 to Monday 5 October 2026: the weekend is not a school day.
-    client.post(f"/school/reviewers/{HEAD_REVIEWER}/unavailable",
-                data={"csrf_token": token, "first": "2026-10-02", "last": "2026-10-05"})
+    client.post(
+        f"/school/reviewers/{HEAD_REVIEWER}/unavailable",
+        data={"csrf_token": token, "first": "2026-10-02", "last": "2026-10-05"},
+    )
     from service.extensions import db
     from service.models import Reviewer
 

@@ -15,8 +15,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def flask(*args, env):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "service", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "service", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def service_env(backend) -> dict:
@@ -31,8 +37,9 @@ def test_users_create_prints_a_token_once_and_stores_it_hashed(app, backend, cli
     token = done.stdout.strip()
     assert re.fullmatch(r"[A-Za-z0-9_\-]{40,}", token)
     assert client.as_(token).get("/api/v1/cycles").json[0]["id"] == cycle_id
-    done = flask("users", "create", "--email", "head@navigation.example", "--role", "headteacher",
-                 "--school", "106283", env=env)
+    done = flask(
+        "users", "create", "--email", "head@navigation.example", "--role", "headteacher", "--school", "106283", env=env
+    )
     assert done.returncode == 0, done.stderr
     head = client.as_(done.stdout.strip())
     assert head.get("/api/v1/me").json["school_urn"] == "106283"
@@ -65,11 +72,18 @@ def test_openapi_document_and_docs_page(client):
     spec = client.get("/api/openapi.json")
     assert spec.status_code == 200
     paths = spec.json["paths"]
-    for path, method in [("/api/v1/cycles", "post"), ("/api/v1/cycles/{cycle_id}/scenario", "get"),
-                         ("/api/v1/cycles/{cycle_id}/solves", "post"), ("/api/v1/solves/{solve_id}", "get"),
-                         ("/api/v1/solves/{solve_id}", "delete"), ("/api/v1/cycles/{cycle_id}/plan", "get"),
-                         ("/api/v1/cycles/{cycle_id}/plan/publish", "post"), ("/api/v1/me/visits", "get"),
-                         ("/api/v1/cycles/{cycle_id}/plan.ics", "get"), ("/api/v1/me/visits.ics", "get")]:
+    for path, method in [
+        ("/api/v1/cycles", "post"),
+        ("/api/v1/cycles/{cycle_id}/scenario", "get"),
+        ("/api/v1/cycles/{cycle_id}/solves", "post"),
+        ("/api/v1/solves/{solve_id}", "get"),
+        ("/api/v1/solves/{solve_id}", "delete"),
+        ("/api/v1/cycles/{cycle_id}/plan", "get"),
+        ("/api/v1/cycles/{cycle_id}/plan/publish", "post"),
+        ("/api/v1/me/visits", "get"),
+        ("/api/v1/cycles/{cycle_id}/plan.ics", "get"),
+        ("/api/v1/me/visits.ics", "get"),
+    ]:
         assert method in paths[path], (path, method)
     post = paths["/api/v1/cycles"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Scenario"}
@@ -111,12 +125,27 @@ def test_demo_serves_a_solved_cycle_and_both_tokens_work(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SOLVE_QUEUE")}
     port = free_port()
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "PORT": str(port), "DEMO_TIME_LIMIT_S": "10"}
-    first = subprocess.run([sys.executable, "-m", "service.demo", "--no-serve"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=170)
+    first = subprocess.run(
+        [sys.executable, "-m", "service.demo", "--no-serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
     assert first.returncode == 0, first.stderr
     assert "published plan version 1" in first.stdout
-    proc = subprocess.Popen([sys.executable, "-m", "service.demo"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert re.search(
+        r"Mails to headteachers when a plan is published: written as \.eml files to \S+outbox", first.stdout
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 120
@@ -131,8 +160,9 @@ def test_demo_serves_a_solved_cycle_and_both_tokens_work(tmp_path):
         head = re.search(r"Headteacher token.*\n\s+(\S+)", text).group(1)
 
         def get(path, token):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                             headers={"Authorization": f"Bearer {token}"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}
+            )
             for _ in range(100):
                 try:
                     with urllib.request.urlopen(request, timeout=10) as response:

@@ -1,7 +1,8 @@
 """POST/GET/PATCH/DELETE /cycles and GET /cycles/{id}/scenario."""
 
-import solver
 from tiny_scenarios import tiny
+
+import solver
 
 
 def assert_error(response, code):
@@ -24,10 +25,13 @@ def test_create_cycle_from_scenario_round_trips(admin):
     assert scenario["cycle"]["policy"] == {"same_cluster": "allow"}
     assert [s["urn"] for s in scenario["schools"]] == sorted(s["urn"] for s in original["schools"])
     assert scenario["schools"][0]["cluster"] == "Altrincham"
-    assert {r["id"]: r["day_rate"] for r in scenario["reviewers"]} == \
-        {r["id"]: r["day_rate"] for r in original["reviewers"]}
+    assert {r["id"]: r["day_rate"] for r in scenario["reviewers"]} == {
+        r["id"]: r["day_rate"] for r in original["reviewers"]
+    }
     # Stored with the contract's defaults made explicit (priority 1).
-    assert scenario["reviews"] == [{"priority": 1} | r for r in sorted(original["reviews"], key=lambda r: r["school_urn"])]
+    assert scenario["reviews"] == [
+        {"priority": 1} | r for r in sorted(original["reviews"], key=lambda r: r["school_urn"])
+    ]
     assert scenario["conflicts"] == original["conflicts"]
     assert scenario["history"] == original["history"]
     assert scenario["support"]["providers"] == original["support"]["providers"]
@@ -51,8 +55,7 @@ def test_second_scenario_upserts_schools_and_reviewers(admin):
     reviewers = admin.get("/api/v1/reviewers").json
     assert len(reviewers) == 6
     assert reviewers[0]["day_rate"] == 999.0
-    assert [c["name"] for c in admin.get("/api/v1/cycles").json] == [
-        "Autumn 2026 primary peer review", "Spring 2027"]
+    assert [c["name"] for c in admin.get("/api/v1/cycles").json] == ["Autumn 2026 primary peer review", "Spring 2027"]
 
 
 def test_bad_scenario_lists_every_problem_by_path_and_writes_nothing(admin):
@@ -78,9 +81,14 @@ def test_body_that_is_not_a_scenario_is_422(admin):
 
 def test_previous_plan_in_scenario_becomes_the_published_version(admin):
     scenario = tiny()
-    scenario["previous"] = [{"school_urn": "106283", "date": "2026-09-08",
-                             "team": [{"reviewer": "r-01", "role": "lead"}, {"reviewer": "r-04", "role": "member"}],
-                             "locked": True}]
+    scenario["previous"] = [
+        {
+            "school_urn": "106283",
+            "date": "2026-09-08",
+            "team": [{"reviewer": "r-01", "role": "lead"}, {"reviewer": "r-04", "role": "member"}],
+            "locked": True,
+        }
+    ]
     # r-01's home school is 106283: the previous visit is not valid, but that is the solver's concern;
     # use a valid one instead.
     scenario["previous"][0]["team"] = [{"reviewer": "r-03", "role": "lead"}, {"reviewer": "r-04", "role": "member"}]
@@ -96,8 +104,9 @@ def test_previous_plan_in_scenario_becomes_the_published_version(admin):
 def test_cycle_read_update_delete(admin, cycle_id):
     cycle = admin.get(f"/api/v1/cycles/{cycle_id}").json
     assert cycle["team_size"] == 2 and cycle["notice_days"] == 7 and cycle["published_version"] is None
-    response = admin.patch(f"/api/v1/cycles/{cycle_id}", json={"notice_days": 10, "auto_publish": True,
-                                                                "backfill_budget": 5000})
+    response = admin.patch(
+        f"/api/v1/cycles/{cycle_id}", json={"notice_days": 10, "auto_publish": True, "backfill_budget": 5000}
+    )
     assert response.status_code == 200, response.json
     assert response.json["notice_days"] == 10 and response.json["backfill_budget"] == 5000
     assert admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json["cycle"]["backfill_budget"] == 5000
@@ -147,8 +156,9 @@ def test_cycle_state_follows_its_life(admin, cycle_id):
 
     over = dt.date.today() > dt.date(2026, 9, 18)
     assert admin.get(f"/api/v1/cycles/{cycle_id}").json["state"] == ("over" if over else "draft")
-    future = admin.post("/api/v1/cycles", json=tiny(window={"start": "2040-09-10", "end": "2040-09-21"},
-                                                   excluded_dates=[])).json["id"]
+    future = admin.post(
+        "/api/v1/cycles", json=tiny(window={"start": "2040-09-10", "end": "2040-09-21"}, excluded_dates=[])
+    ).json["id"]
     assert admin.get(f"/api/v1/cycles/{future}").json["state"] == "draft"
     solve_id = admin.post(f"/api/v1/cycles/{future}/solves", json={"time_limit_s": 1}).json["id"]
     assert wait_solve(admin, solve_id)["status"] == "finished"
@@ -160,7 +170,7 @@ def test_cycle_state_follows_its_life(admin, cycle_id):
 
 def test_values_the_database_cannot_hold_are_refused_not_500(admin, backend):
     scenario = tiny()
-    scenario["schools"][0]["pupils"] = 10 ** 12
+    scenario["schools"][0]["pupils"] = 10**12
     scenario["reviewers"][0]["role"] = "x" * 100
     response = admin.post("/api/v1/cycles", json=scenario)
     if backend["name"] == "postgresql":  # SQLite stores what it is given

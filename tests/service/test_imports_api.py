@@ -5,13 +5,13 @@ import io
 import os
 
 import pytest
-
 from test_cycles_api import assert_error
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GIAS = os.path.join(DATA, "gias_trafford_sample.csv")
-TRAFFORD = os.path.join(os.path.dirname(__file__), "..", "..", "service", "data",
-                        "trafford_schools_and_colleges_20240926.csv")
+TRAFFORD = os.path.join(
+    os.path.dirname(__file__), "..", "..", "service", "data", "trafford_schools_and_colleges_20240926.csv"
+)
 
 
 def upload(api, path, raw: bytes, name="file.csv", query=""):
@@ -83,8 +83,13 @@ def test_broken_gias_file_reports_every_bad_row_and_column_and_imports_nothing(a
     rows[5]["OpenDate"] = "2015-09-01"  # ISO, not the extract's dd-mm-yyyy
     rows[6]["URN"] = rows[7]["URN"]
     body = assert_error(upload(admin, "/api/v1/schools/import", gias_bytes(header, rows)), 422)
-    assert set(body["errors"]) == {"row 2.Easting", "row 4.PhaseOfEducation (name)", "row 6.URN",
-                                   "row 7.OpenDate", "row 9.URN"}, body["errors"]
+    assert set(body["errors"]) == {
+        "row 2.Easting",
+        "row 4.PhaseOfEducation (name)",
+        "row 6.URN",
+        "row 7.OpenDate",
+        "row 9.URN",
+    }, body["errors"]
     assert "nothing was imported" in body["message"]
     assert admin.get("/api/v1/schools").json == []
 
@@ -156,8 +161,12 @@ def test_reviewers_csv_import(admin, cycle_id):
 def test_broken_reviewers_csv_imports_nothing(admin, cycle_id):
     bad = REVIEWERS_CSV.replace("106283", "999999").replace(",3,600,", ",-3,lots,").replace("yes,", "maybe,")
     body = assert_error(upload(admin, "/api/v1/reviewers/import", bad.encode()), 422)
-    assert set(body["errors"]) == {"row 2.school_urn", "row 2.lead_accredited", "row 3.max_reviews",
-                                   "row 3.day_rate"}, body["errors"]
+    assert set(body["errors"]) == {
+        "row 2.school_urn",
+        "row 2.lead_accredited",
+        "row 3.max_reviews",
+        "row 3.day_rate",
+    }, body["errors"]
     assert_error(admin.get("/api/v1/reviewers/r-09"), 404)
     assert admin.get("/api/v1/reviewers/r-01").json["name"] == "Head 1"
     body = assert_error(upload(admin, "/api/v1/reviewers/import", b"id,nmae\nr-1,x\n"), 422)

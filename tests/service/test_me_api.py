@@ -1,27 +1,33 @@
 """A headteacher's own view: GET /me, /me/visits, /me/visits.ics (published plans only)."""
 
 import icalendar
-
 from api_helpers import make_user, wait_solve
 from test_cycles_api import assert_error
 
 
 def test_me(admin, head):
-    assert admin.get("/api/v1/me").json == {"email": "officer@trafford.example", "role": "la_admin",
-                                            "la_code": "358", "school_urn": None, "school_name": None}
+    assert admin.get("/api/v1/me").json == {
+        "email": "officer@trafford.example",
+        "role": "la_admin",
+        "la_code": "358",
+        "school_urn": None,
+        "school_name": None,
+    }
     me = head.get("/api/v1/me").json
     assert me["role"] == "headteacher" and me["school_urn"] == "106283"
 
 
 def expected_visits(plan, urn, reviewers):
-    return sorted((v["school_urn"], v["date"]) for v in plan["reviews"]
-                  if v["school_urn"] == urn or any(m["reviewer"] in reviewers for m in v["team"]))
+    return sorted(
+        (v["school_urn"], v["date"])
+        for v in plan["reviews"]
+        if v["school_urn"] == urn or any(m["reviewer"] in reviewers for m in v["team"])
+    )
 
 
 def test_my_visits_are_those_of_my_school_and_my_reviewers(app, client, admin, solved):
     plan = admin.get(f"/api/v1/cycles/{solved}/plan").json
-    home = {"106283": "r-01", "106284": "r-02", "106285": "r-03", "106288": "r-04", "106289": "r-05",
-            "106290": "r-06"}
+    home = {"106283": "r-01", "106284": "r-02", "106285": "r-03", "106288": "r-04", "106289": "r-05", "106290": "r-06"}
     seen_any = False
     for urn, reviewer in home.items():
         api = client.as_(make_user(app, f"head-{urn}@example", "headteacher", "358", urn))

@@ -4,10 +4,10 @@ import csv
 import io
 
 import icalendar
-import solver
-
 from api_helpers import wait_solve
 from test_cycles_api import assert_error
+
+import solver
 
 
 def test_plan_is_404_before_any_solve(admin, cycle_id):
@@ -43,8 +43,9 @@ def test_publish(admin, solved, head):
 def test_published_plan_becomes_previous(admin, solved):
     plan = admin.get(f"/api/v1/cycles/{solved}/plan").json
     scenario = admin.get(f"/api/v1/cycles/{solved}/scenario").json
-    assert [(p["school_urn"], p["date"], p["team"]) for p in scenario["previous"]] == \
-        [(v["school_urn"], v["date"], v["team"]) for v in plan["reviews"]]
+    assert [(p["school_urn"], p["date"], p["team"]) for p in scenario["previous"]] == [
+        (v["school_urn"], v["date"], v["team"]) for v in plan["reviews"]
+    ]
     assert all(p["locked"] is False for p in scenario["previous"])
 
 
@@ -55,9 +56,17 @@ def test_diff_between_versions(admin, solved):
     assert admin.delete(f"/api/v1/cycles/{solved}/plan/visits/{visit['school_urn']}").status_code == 201
     diff = admin.get(f"/api/v1/cycles/{solved}/plan/diff").json
     assert diff["from"] == 1 and diff["to"] == 2
-    assert diff["changes"] == [{"school_urn": visit["school_urn"], "change": "removed",
-                                "date_before": visit["date"], "date_after": None, "joined": [],
-                                "left": sorted(m["reviewer"] for m in visit["team"]), "role_changed": []}]
+    assert diff["changes"] == [
+        {
+            "school_urn": visit["school_urn"],
+            "change": "removed",
+            "date_before": visit["date"],
+            "date_after": None,
+            "joined": [],
+            "left": sorted(m["reviewer"] for m in visit["team"]),
+            "role_changed": [],
+        }
+    ]
     assert diff["counts"]["removed"] == 1
     same = admin.get(f"/api/v1/cycles/{solved}/plan/diff?from=1&to=1").json
     assert same["changes"] == []
@@ -82,7 +91,7 @@ def test_plan_ics(admin, solved):
     response = admin.get(f"/api/v1/cycles/{solved}/plan.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     cal = icalendar.Calendar.from_ical(response.data)
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     plan = admin.get(f"/api/v1/cycles/{solved}/plan").json
     assert len(events) == len(plan["reviews"])
     by_uid = {str(e["UID"]): e for e in events}
@@ -123,8 +132,10 @@ def test_edit_visit_by_hand(admin, solved):
     used = {m["reviewer"] for v in plan["reviews"] for m in v["team"]}
     # Move the visit to another free school day with the same team: valid.
     new_date = "2026-09-16" if visit["date"] != "2026-09-16" else "2026-09-17"
-    response = admin.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}",
-                         json={"date": new_date, "team": visit["team"], "note": "head asked to move it"})
+    response = admin.put(
+        f"/api/v1/cycles/{solved}/plan/visits/{urn}",
+        json={"date": new_date, "team": visit["team"], "note": "head asked to move it"},
+    )
     assert response.status_code == 201, response.json
     assert response.json["number"] == 2 and response.json["source"] == "edit"
     edited = admin.get(f"/api/v1/cycles/{solved}/plan?version=2").json
@@ -133,20 +144,28 @@ def test_edit_visit_by_hand(admin, solved):
     assert solver.check(scenario, edited) == []
     # A reviewer visiting their own school breaks rule 5; the message names the rule.
     home = {"106283": "r-01", "106288": "r-04"}[urn]
-    team = [{"reviewer": home, "role": "lead" if home == "r-01" else "member"}] + \
-        [m for m in visit["team"] if m["reviewer"] != home][:1]
+    team = [{"reviewer": home, "role": "lead" if home == "r-01" else "member"}] + [
+        m for m in visit["team"] if m["reviewer"] != home
+    ][:1]
     team = [dict(m, role="lead" if i == 0 else "member") for i, m in enumerate(team)]
-    body = assert_error(admin.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}",
-                                  json={"date": visit["date"], "team": team}), 422)
+    body = assert_error(
+        admin.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}", json={"date": visit["date"], "team": team}), 422
+    )
     assert "rule" in body["message"]
     assert any("rule" in m for msgs in body["errors"].values() for m in msgs)
     assert len(admin.get(f"/api/v1/cycles/{solved}/plan/versions").json) == 2
     # Bad input is named by path.
-    body = assert_error(admin.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}",
-                                  json={"date": "someday", "team": [{"reviewer": "r-02", "role": "boss"}]}), 422)
+    body = assert_error(
+        admin.put(
+            f"/api/v1/cycles/{solved}/plan/visits/{urn}",
+            json={"date": "someday", "team": [{"reviewer": "r-02", "role": "boss"}]},
+        ),
+        422,
+    )
     assert "date" in body["errors"] and "team[0].role" in body["errors"]
-    assert_error(admin.put(f"/api/v1/cycles/{solved}/plan/visits/106290",
-                           json={"date": new_date, "team": visit["team"]}), 404)
+    assert_error(
+        admin.put(f"/api/v1/cycles/{solved}/plan/visits/106290", json={"date": new_date, "team": visit["team"]}), 404
+    )
     assert used  # the plan had visits to edit
 
 
@@ -160,8 +179,13 @@ def test_plans_authorisation(client, admin, other_admin, head, solved):
         assert_error(api.post(f"/api/v1/cycles/{solved}/plan/publish", json={"version": 1}), code)
         assert_error(api.post(f"/api/v1/cycles/{solved}/plan/visits/{urn}/lock"), code)
         assert_error(api.delete(f"/api/v1/cycles/{solved}/plan/visits/{urn}"), code)
-        assert_error(api.put(f"/api/v1/cycles/{solved}/plan/visits/{urn}",
-                             json={"date": "2026-09-08", "team": [{"reviewer": "r-02", "role": "lead"}]}), code)
+        assert_error(
+            api.put(
+                f"/api/v1/cycles/{solved}/plan/visits/{urn}",
+                json={"date": "2026-09-08", "team": [{"reviewer": "r-02", "role": "lead"}]},
+            ),
+            code,
+        )
 
 
 def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp_path):
@@ -174,9 +198,23 @@ def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp
     scenario = admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json
     (tmp_path / "scenario.json").write_text(json.dumps(scenario))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    done = subprocess.run([sys.executable, "-m", "solver", "solve", str(tmp_path / "scenario.json"),
-                           "--out", str(tmp_path / "plan.json"), "--time-limit", "2"],
-                          cwd=root, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "solver",
+            "solve",
+            str(tmp_path / "scenario.json"),
+            "--out",
+            str(tmp_path / "plan.json"),
+            "--time-limit",
+            "2",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     plan = json.loads((tmp_path / "plan.json").read_text())
     response = admin.post(f"/api/v1/cycles/{cycle_id}/plan/versions", json=plan)
@@ -195,7 +233,8 @@ def test_scenario_solved_by_the_solver_cli_is_accepted_back(admin, cycle_id, tmp
 
 
 def test_locked_visit_that_can_no_longer_happen_gives_an_infeasible_plan_that_cannot_be_published(
-        app, client, admin, solved):
+    app, client, admin, solved
+):
     from api_helpers import make_user
 
     plan = admin.get(f"/api/v1/cycles/{solved}/plan").json

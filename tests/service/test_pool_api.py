@@ -5,8 +5,15 @@ from test_cycles_api import assert_error
 
 def test_schools_crud(admin, cycle_id):
     assert len(admin.get("/api/v1/schools").json) == 6
-    new = {"urn": "106291", "name": "Bollin Primary School", "phase": "primary", "cluster": "Altrincham",
-           "lat": 53.3798, "lon": -2.3614, "closed_dates": ["2026-09-09"]}
+    new = {
+        "urn": "106291",
+        "name": "Bollin Primary School",
+        "phase": "primary",
+        "cluster": "Altrincham",
+        "lat": 53.3798,
+        "lon": -2.3614,
+        "closed_dates": ["2026-09-09"],
+    }
     response = admin.post("/api/v1/schools", json=new)
     assert response.status_code == 201, response.json
     assert response.json["cluster"] == "Altrincham" and response.json["closed_dates"] == ["2026-09-09"]
@@ -15,14 +22,20 @@ def test_schools_crud(admin, cycle_id):
     assert changed.status_code == 200 and changed.json["pupils"] == 420
     assert changed.json["trust"] == "Bright Futures Educational Trust"
     scenario = admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json
-    assert {"urn": "106291", "pupils": 420} .items() <= next(s for s in scenario["schools"] if s["urn"] == "106291").items()
+    assert {"urn": "106291", "pupils": 420}.items() <= next(
+        s for s in scenario["schools"] if s["urn"] == "106291"
+    ).items()
     assert admin.delete("/api/v1/schools/106291").status_code == 204
     assert_error(admin.get("/api/v1/schools/106291"), 404)
 
 
 def test_schools_bad_input(admin):
-    body = assert_error(admin.post("/api/v1/schools", json={"urn": "12", "phase": "college", "lat": 91,
-                                                            "closed_dates": ["2026-13-01"]}), 422)
+    body = assert_error(
+        admin.post(
+            "/api/v1/schools", json={"urn": "12", "phase": "college", "lat": 91, "closed_dates": ["2026-13-01"]}
+        ),
+        422,
+    )
     assert {"urn", "phase", "lat", "closed_dates[0]"} <= set(body["errors"]), body["errors"]
     body = assert_error(admin.post("/api/v1/schools", json={"urn": "123456", "lat": 53.0}), 422)
     assert "lat" in body["errors"]
@@ -40,8 +53,17 @@ def test_schools_authorisation(client, admin, other_admin, head):
 
 
 def test_reviewers_crud(admin, cycle_id):
-    new = {"id": "r-07", "name": "Adviser", "school_urn": None, "role": "adviser", "lead_accredited": True,
-           "specialisms": ["send"], "max_reviews": 2, "day_rate": 600, "unavailable": ["2026-09-08"]}
+    new = {
+        "id": "r-07",
+        "name": "Adviser",
+        "school_urn": None,
+        "role": "adviser",
+        "lead_accredited": True,
+        "specialisms": ["send"],
+        "max_reviews": 2,
+        "day_rate": 600,
+        "unavailable": ["2026-09-08"],
+    }
     response = admin.post("/api/v1/reviewers", json=new)
     assert response.status_code == 201, response.json
     assert response.json["school_urn"] is None and response.json["unavailable"] == ["2026-09-08"]
@@ -55,9 +77,20 @@ def test_reviewers_crud(admin, cycle_id):
 
 
 def test_reviewers_bad_input(admin, cycle_id):
-    body = assert_error(admin.post("/api/v1/reviewers", json={
-        "id": "r-08", "school_urn": "999999", "phases": ["college"], "specialisms": ["Maths"],
-        "max_reviews": -1, "day_rate": -1}), 422)
+    body = assert_error(
+        admin.post(
+            "/api/v1/reviewers",
+            json={
+                "id": "r-08",
+                "school_urn": "999999",
+                "phases": ["college"],
+                "specialisms": ["Maths"],
+                "max_reviews": -1,
+                "day_rate": -1,
+            },
+        ),
+        422,
+    )
     assert {"phases[0]", "specialisms[0]", "max_reviews", "day_rate"} <= set(body["errors"]), body["errors"]
     body = assert_error(admin.post("/api/v1/reviewers", json={"id": "r-08", "school_urn": "999999"}), 422)
     assert body["errors"] == {"school_urn": ["unknown school '999999'"]}
@@ -120,13 +153,13 @@ def test_conflicts(admin, head, other_head, other_admin, cycle_id):
 
 
 def test_provider_conflict(admin, head, cycle_id):
-    response = admin.post("/api/v1/conflicts", json={"provider": "p-01", "cycle_id": cycle_id,
-                                                     "school_urn": "106285"})
+    response = admin.post("/api/v1/conflicts", json={"provider": "p-01", "cycle_id": cycle_id, "school_urn": "106285"})
     assert response.status_code == 201, response.json
     scenario = admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json
     assert {"provider": "p-01", "school_urn": "106285"} in scenario["conflicts"]
-    assert_error(head.post("/api/v1/conflicts", json={"provider": "p-01", "cycle_id": cycle_id,
-                                                      "school_urn": "106285"}), 403)
+    assert_error(
+        head.post("/api/v1/conflicts", json={"provider": "p-01", "cycle_id": cycle_id, "school_urn": "106285"}), 403
+    )
     body = assert_error(admin.post("/api/v1/conflicts", json={"provider": "p-01", "school_urn": "106285"}), 422)
     assert "cycle_id" in body["errors"]
 
@@ -139,8 +172,9 @@ def test_conflicts_authorisation(client):
 def test_reviews_crud(admin, cycle_id):
     base = f"/api/v1/cycles/{cycle_id}/reviews"
     assert [r["school_urn"] for r in admin.get(base).json] == ["106283", "106288"]
-    response = admin.post(base, json={"school_urn": "106290", "priority": 3, "focus": ["send"],
-                                      "earliest": "2026-09-14"})
+    response = admin.post(
+        base, json={"school_urn": "106290", "priority": 3, "focus": ["send"], "earliest": "2026-09-14"}
+    )
     assert response.status_code == 201, response.json
     assert_error(admin.post(base, json={"school_urn": "106290"}), 409)
     assert admin.patch(f"{base}/106290", json={"priority": 1}).json["priority"] == 1
@@ -173,11 +207,12 @@ def test_support_crud_and_authorisation(admin, head, other_admin, cycle_id):
     base = f"/api/v1/cycles/{cycle_id}/support"
     assert [r["id"] for r in admin.get(f"{base}/requests").json] == ["s-01"]
     assert [p["id"] for p in admin.get(f"{base}/providers").json] == ["p-01"]
-    response = admin.post(f"{base}/requests", json={"id": "s-02", "school_urn": "106290", "days": 2,
-                                                    "focus": ["send"]})
+    response = admin.post(f"{base}/requests", json={"id": "s-02", "school_urn": "106290", "days": 2, "focus": ["send"]})
     assert response.status_code == 201, response.json
-    response = admin.post(f"{base}/providers", json={"id": "p-02", "school_urn": "106284",
-                                                     "capacity_days": 5, "day_rate": 350, "specialisms": ["send"]})
+    response = admin.post(
+        f"{base}/providers",
+        json={"id": "p-02", "school_urn": "106284", "capacity_days": 5, "day_rate": 350, "specialisms": ["send"]},
+    )
     assert response.status_code == 201, response.json
     assert admin.patch(f"{base}/providers/p-02", json={"capacity_days": 3}).json["capacity_days"] == 3
     scenario = admin.get(f"/api/v1/cycles/{cycle_id}/scenario").json
@@ -186,7 +221,9 @@ def test_support_crud_and_authorisation(admin, head, other_admin, cycle_id):
     assert_error(admin.get(f"{base}/requests/s-02"), 404)
     body = assert_error(admin.post(f"{base}/requests", json={"id": "s-03", "school_urn": "106290", "days": 0}), 422)
     assert "days" in body["errors"]
-    body = assert_error(admin.post(f"{base}/providers", json={"id": "p-03", "school_urn": "106290", "day_rate": -1}), 422)
+    body = assert_error(
+        admin.post(f"{base}/providers", json={"id": "p-03", "school_urn": "106290", "day_rate": -1}), 422
+    )
     assert "day_rate" in body["errors"]
     for api, code in ((head, 403), (other_admin, 404)):
         assert_error(api.get(f"{base}/requests"), code)

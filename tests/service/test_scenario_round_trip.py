@@ -26,7 +26,7 @@ def canonical(data: dict):
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(schools=st.integers(min_value=3, max_value=40), seed=st.integers(min_value=0, max_value=10 ** 6))
+@given(schools=st.integers(min_value=3, max_value=40), seed=st.integers(min_value=0, max_value=10**6))
 def test_posted_scenario_comes_back_the_same(admin, schools, seed):
     scenario = generate(schools, seed=seed)
     response = admin.post("/api/v1/cycles", json=scenario)

@@ -20,8 +20,10 @@ def test_solve_runs_to_a_stored_plan_version(admin, cycle_id):
     assert body["progress"]["elapsed_s"] is not None
     plan = admin.get(f"/api/v1/cycles/{cycle_id}/plan").json
     assert plan["status"] in ("OPTIMAL", "FEASIBLE")
-    assert {v["school_urn"] for v in plan["reviews"]} | {u["school_urn"] for u in plan["unstaffed"]} == \
-        {"106283", "106288"}
+    assert {v["school_urn"] for v in plan["reviews"]} | {u["school_urn"] for u in plan["unstaffed"]} == {
+        "106283",
+        "106288",
+    }
     listed = admin.get(f"/api/v1/cycles/{cycle_id}/solves").json
     assert [s["id"] for s in listed] == [solve_id]
 
@@ -57,7 +59,7 @@ def test_bad_time_limit_is_422_with_its_path(admin, cycle_id):
     assert "time_limit_s" in body["errors"]
     body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": "soon"}), 422)
     assert "time_limit_s" in body["errors"]
-    body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 10 ** 9}), 422)
+    body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 10**9}), 422)
     assert "time_limit_s" in body["errors"]
     body = assert_error(admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit": 5}), 422)
     assert "time_limit" in body["errors"]

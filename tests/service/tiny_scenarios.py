@@ -22,13 +22,28 @@ TINY = {
         "policy": {"same_cluster": "allow"},
     },
     "schools": [
-        {"urn": urn, "name": name, "la_code": "358", "phase": "primary", "cluster": cluster,
-         "lat": lat, "lon": lon, "pupils": 210}
+        {
+            "urn": urn,
+            "name": name,
+            "la_code": "358",
+            "phase": "primary",
+            "cluster": cluster,
+            "lat": lat,
+            "lon": lon,
+            "pupils": 210,
+        }
         for urn, name, cluster, lat, lon in SCHOOLS
     ],
     "reviewers": [
-        {"id": f"r-{i + 1:02d}", "name": f"Head {i + 1}", "school_urn": urn, "lead_accredited": i % 2 == 0,
-         "specialisms": ["maths"] if i < 3 else ["send"], "max_reviews": 1, "day_rate": 400.0 + 10 * i}
+        {
+            "id": f"r-{i + 1:02d}",
+            "name": f"Head {i + 1}",
+            "school_urn": urn,
+            "lead_accredited": i % 2 == 0,
+            "specialisms": ["maths"] if i < 3 else ["send"],
+            "max_reviews": 1,
+            "day_rate": 400.0 + 10 * i,
+        }
         for i, (urn, *_rest) in enumerate(SCHOOLS)
     ],
     "reviews": [
@@ -39,8 +54,9 @@ TINY = {
     "history": [{"reviewer": "r-05", "school_urn": "106288", "cycles_ago": 1}],
     "support": {
         "requests": [{"id": "s-01", "school_urn": "106285", "days": 2, "focus": ["maths"]}],
-        "providers": [{"id": "p-01", "school_urn": "106289", "capacity_days": 4, "day_rate": 300.0,
-                       "specialisms": ["maths"]}],
+        "providers": [
+            {"id": "p-01", "school_urn": "106289", "capacity_days": 4, "day_rate": 300.0, "specialisms": ["maths"]}
+        ],
     },
 }
 
@@ -49,4 +65,3 @@ def tiny(**cycle_changes) -> dict:
     scenario = copy.deepcopy(TINY)
     scenario["cycle"].update(cycle_changes)
     return scenario
-

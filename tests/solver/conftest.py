@@ -1,4 +1,5 @@
 """Tiny hand-made scenarios for the solver tests: each test bends one rule and watches it bind."""
+
 from __future__ import annotations
 
 import copy
@@ -14,14 +15,30 @@ WEEK = ["2026-09-07", "2026-09-08", "2026-09-09", "2026-09-10", "2026-09-11"]
 def base_scenario(n_schools: int = 6, reviews=("S1",), **cycle) -> dict:
     """n primary schools a few km apart, each in its own cluster with one lead-accredited head
     (day rate rising with the number: r1 is the cheapest), reviews of the given schools."""
-    schools = [{"urn": f"S{i}", "name": f"School {i}", "phase": "primary", "cluster": f"C{i}",
-                "lat": 52.0 + 0.01 * i, "lon": -1.5} for i in range(1, n_schools + 1)]
-    reviewers = [{"id": f"r{i}", "school_urn": f"S{i}", "lead_accredited": True,
-                  "day_rate": 300.0 + 10 * i, "max_reviews": 1} for i in range(1, n_schools + 1)]
+    schools = [
+        {
+            "urn": f"S{i}",
+            "name": f"School {i}",
+            "phase": "primary",
+            "cluster": f"C{i}",
+            "lat": 52.0 + 0.01 * i,
+            "lon": -1.5,
+        }
+        for i in range(1, n_schools + 1)
+    ]
+    reviewers = [
+        {"id": f"r{i}", "school_urn": f"S{i}", "lead_accredited": True, "day_rate": 300.0 + 10 * i, "max_reviews": 1}
+        for i in range(1, n_schools + 1)
+    ]
     c = {"window": {"start": WEEK[0], "end": WEEK[-1]}}
     c.update(cycle)
-    return {"version": 1, "cycle": c, "schools": schools, "reviewers": reviewers,
-            "reviews": [{"school_urn": u} for u in reviews]}
+    return {
+        "version": 1,
+        "cycle": c,
+        "schools": schools,
+        "reviewers": reviewers,
+        "reviews": [{"school_urn": u} for u in reviews],
+    }
 
 
 def run(scenario: dict, time_limit: float = 5.0, **kw) -> dict:

@@ -1,4 +1,5 @@
 """The synthetic LA generator: deterministic, contract-valid, and shaped like a real LA."""
+
 from __future__ import annotations
 
 import collections
@@ -9,7 +10,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -58,8 +58,9 @@ def _eligible(scenario: dict, review: dict) -> list[dict]:
     policy = scenario["cycle"]["policy"]
     target = schools[review["school_urn"]]
     barred = {(c["reviewer"], c["school_urn"]) for c in scenario["conflicts"] if "reviewer" in c}
-    barred |= {(h["reviewer"], h["school_urn"]) for h in scenario["history"]
-               if h["cycles_ago"] <= policy["no_repeat_cycles"]}
+    barred |= {
+        (h["reviewer"], h["school_urn"]) for h in scenario["history"] if h["cycles_ago"] <= policy["no_repeat_cycles"]
+    }
     out = []
     for r in scenario["reviewers"]:
         home = schools.get(r["school_urn"]) if r["school_urn"] else None
@@ -68,9 +69,11 @@ def _eligible(scenario: dict, review: dict) -> list[dict]:
         if target["phase"] not in r["phases"]:
             continue
         if home is not None and (
-                home["urn"] == target["urn"] or home["cluster"] == target["cluster"]
-                or (home["trust"] is not None and home["trust"] == target["trust"])
-                or _km(home, target) > policy["max_travel_km"]):
+            home["urn"] == target["urn"]
+            or home["cluster"] == target["cluster"]
+            or (home["trust"] is not None and home["trust"] == target["trust"])
+            or _km(home, target) > policy["max_travel_km"]
+        ):
             continue
         out.append(r)
     return out
@@ -91,15 +94,34 @@ def test_different_seeds_or_sizes_give_different_scenarios():
     assert [s["urn"] for s in a["schools"]] != [s["urn"] for s in b["schools"]][:140]
 
 
+# The JSON `python -m solver generate` writes, byte for byte, as the generator wrote it
+# before it was split into modules (commit 4781847): benchmarks and demos stay comparable.
+PINNED = {
+    (5, 0): "e7b4a4fc8afa0d44d63c755f29b9417264f5ad03ba20d838ede696d0cc3c61dd",
+    (140, 3): "50ccfa5dc2bd2f7923a351046164295e44237462926aecb74fb9ef7772733960",
+    (400, 0): "7cdccb51625aca2d7ea87d355969ad4aefee22654ac253c2d7eeae5b3cc446b0",
+    (1000, 9): "12c2d93e92d40a2f16d47e309239b0f324253094b91a8a1638ee02b5fb0107a4",
+}
+
+
+@pytest.mark.parametrize("n, seed", sorted(PINNED))
+def test_the_same_bytes_as_before(n, seed):
+    text = json.dumps(generate(n, seed), indent=2)
+    assert hashlib.sha256(text.encode()).hexdigest() == PINNED[(n, seed)]
+
+
 def test_deterministic_across_processes_and_hash_seeds():
     # String hashing is randomised per process; a set iterated anywhere would show here.
-    code = ("import json, hashlib; from solver.generate import generate; "
-            "print(hashlib.sha256(json.dumps(generate(200, 3), sort_keys=True).encode()).hexdigest())")
+    code = (
+        "import json, hashlib; from solver.generate import generate; "
+        "print(hashlib.sha256(json.dumps(generate(200, 3), sort_keys=True).encode()).hexdigest())"
+    )
     digests = set()
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        )
         digests.add(out.stdout.strip())
     assert digests == {_digest(generate(200, 3))}
 
@@ -128,18 +150,38 @@ def test_loads_as_a_valid_scenario(n, seed):
 def test_top_level_shape_and_fixed_cycle_settings(la400):
     s = la400
     assert s["version"] == 1
-    assert set(s) == {"version", "cycle", "schools", "reviewers", "reviews", "conflicts",
-                      "history", "support", "previous"}
+    assert set(s) == {
+        "version",
+        "cycle",
+        "schools",
+        "reviewers",
+        "reviews",
+        "conflicts",
+        "history",
+        "support",
+        "previous",
+    }
     cycle = s["cycle"]
     assert (cycle["team_size"], cycle["visit_days"], cycle["lead_required"]) == (3, 1, True)
     assert cycle["freeze_before"] is None and s["previous"] == []
-    assert cycle["policy"] == {"same_cluster": "forbid", "same_trust": "forbid",
-                               "reciprocal": "forbid", "no_repeat_cycles": 2,
-                               "phase_match": "require", "max_travel_km": 40.0,
-                               "support_conflict": "forbid"}
-    assert cycle["weights"] == {"unstaffed": 100000.0, "unmet_support": 50000.0,
-                                "mileage_per_km": 0.30, "expertise": 150.0,
-                                "phase_mismatch": 1000.0, "change": 400.0, "date_change": 100.0}
+    assert cycle["policy"] == {
+        "same_cluster": "forbid",
+        "same_trust": "forbid",
+        "reciprocal": "forbid",
+        "no_repeat_cycles": 2,
+        "phase_match": "require",
+        "max_travel_km": 40.0,
+        "support_conflict": "forbid",
+    }
+    assert cycle["weights"] == {
+        "unstaffed": 100000.0,
+        "unmet_support": 50000.0,
+        "mileage_per_km": 0.30,
+        "expertise": 150.0,
+        "phase_mismatch": 1000.0,
+        "change": 400.0,
+        "date_change": 100.0,
+    }
 
 
 @pytest.mark.parametrize("n", (5, 140, 1000))
@@ -207,19 +249,19 @@ def test_review_share_and_support_requests_are_honoured():
     assert none["support"]["requests"] == [] and none["cycle"]["support_budget"] == 0.0
 
 
-@pytest.mark.parametrize("bad", ({"schools": 0}, {"schools": 10, "review_share": 0},
-                                 {"schools": 10, "review_share": 1.5},
-                                 {"schools": 10, "support_requests": -1}))
+@pytest.mark.parametrize(
+    "bad",
+    (
+        {"schools": 0},
+        {"schools": 10, "review_share": 0},
+        {"schools": 10, "review_share": 1.5},
+        {"schools": 10, "support_requests": -1},
+    ),
+)
 def test_bad_arguments_are_refused(bad):
     n = bad.pop("schools")
     with pytest.raises(ValueError):
         generate(n, **bad)
-
-
-def test_a_thousand_schools_is_quick():
-    t0 = time.perf_counter()
-    generate(1000, 9)
-    assert time.perf_counter() - t0 < 2.0
 
 
 # --- realism -------------------------------------------------------------------------------
@@ -233,14 +275,19 @@ def test_phase_proportions_look_english(la400):
     assert 0.02 <= share["special"] <= 0.045
     for rare in ("all-through", "pru", "nursery", "16-plus"):
         assert 1 <= phases[rare] <= 8, rare
-    assert set(phases) <= {"nursery", "primary", "middle", "secondary", "all-through",
-                           "special", "pru", "16-plus"}
+    assert set(phases) <= {"nursery", "primary", "middle", "secondary", "all-through", "special", "pru", "16-plus"}
 
 
 def test_pupil_numbers_fit_the_phase(la400):
-    ranges = {"primary": (100, 650), "secondary": (600, 1800), "special": (50, 250),
-              "nursery": (50, 150), "pru": (20, 90), "all-through": (900, 2000),
-              "16-plus": (500, 2200)}
+    ranges = {
+        "primary": (100, 650),
+        "secondary": (600, 1800),
+        "special": (50, 250),
+        "nursery": (50, 150),
+        "pru": (20, 90),
+        "all-through": (900, 2000),
+        "16-plus": (500, 2200),
+    }
     for x in la400["schools"]:
         lo, hi = ranges[x["phase"]]
         assert lo <= x["pupils"] <= hi, x
@@ -290,8 +337,8 @@ def test_reviewers_look_like_heads_deputies_and_advisers(la400):
     heads = [r for r in reviewers if r["role"] == "headteacher"]
     primary_rates = [r["day_rate"] for r in heads if phase_of[r["school_urn"]] == "primary"]
     secondary_rates = [r["day_rate"] for r in heads if phase_of[r["school_urn"]] == "secondary"]
-    assert 350 <= min(primary_rates) and max(primary_rates) <= 550
-    assert 450 <= min(secondary_rates) and max(secondary_rates) <= 700
+    assert min(primary_rates) >= 350 and max(primary_rates) <= 550
+    assert min(secondary_rates) >= 450 and max(secondary_rates) <= 700
 
 
 def test_reviews_conflicts_history_and_support_in_proportion(la400):
@@ -346,11 +393,14 @@ def test_every_review_could_be_staffed_on_paper(n, seed):
 # --- the calendar --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("year, start, end, half_term", (
-    (2026, "2026-09-07", "2026-12-11", "2026-10-26"),
-    (2025, "2025-09-08", "2025-12-12", "2025-10-27"),
-    (2027, "2027-09-06", "2027-12-10", "2027-10-25"),
-))
+@pytest.mark.parametrize(
+    "year, start, end, half_term",
+    (
+        (2026, "2026-09-07", "2026-12-11", "2026-10-26"),
+        (2025, "2025-09-08", "2025-12-12", "2025-10-27"),
+        (2027, "2027-09-06", "2027-12-10", "2027-10-25"),
+    ),
+)
 def test_autumn_term_calendar(year, start, end, half_term):
     cycle = generate(30, 0, year=year)["cycle"]
     assert cycle["window"] == {"start": start, "end": end}

@@ -22,20 +22,36 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _root_conftest():
     # tests/conftest.py's helpers; pytest (importlib mode) has loaded it under its own name.
-    return next(m for name, m in sys.modules.items()
-                if name.endswith("conftest") and hasattr(m, "empty_tables") and hasattr(m, "migrate"))
+    return next(
+        m
+        for name, m in sys.modules.items()
+        if name.endswith("conftest") and hasattr(m, "empty_tables") and hasattr(m, "migrate")
+    )
 
 
 @pytest.fixture(scope="session")
 def stack(postgres_url, redis_url):
     """Configuration and environment of a migrated PostgreSQL schema and fresh queue names."""
     suffix = uuid.uuid4().hex[:8]
-    config = {"SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_url,
-              "SOLVE_QUEUE": f"wt-solves-{suffix}", "NIGHTLY_QUEUE": f"wt-nightly-{suffix}",
-              "SOLVE_PROGRESS_INTERVAL_S": 0.2, "SOLVE_HEARTBEAT_S": 0.5, "SOLVER_WORKERS": 1}
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SOLVE_QUEUE": config["SOLVE_QUEUE"],
-           "NIGHTLY_QUEUE": config["NIGHTLY_QUEUE"], "SOLVE_PROGRESS_INTERVAL_S": "0.2",
-           "SOLVE_HEARTBEAT_S": "0.5", "SOLVER_WORKERS": "1", "LOG_FORMAT": "json"}
+    config = {
+        "SQLALCHEMY_DATABASE_URI": postgres_url,
+        "REDIS_URL": redis_url,
+        "SOLVE_QUEUE": f"wt-solves-{suffix}",
+        "NIGHTLY_QUEUE": f"wt-nightly-{suffix}",
+        "SOLVE_PROGRESS_INTERVAL_S": 0.2,
+        "SOLVE_HEARTBEAT_S": 0.5,
+        "SOLVER_WORKERS": 1,
+    }
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "SOLVE_QUEUE": config["SOLVE_QUEUE"],
+        "NIGHTLY_QUEUE": config["NIGHTLY_QUEUE"],
+        "SOLVE_PROGRESS_INTERVAL_S": "0.2",
+        "SOLVE_HEARTBEAT_S": "0.5",
+        "SOLVER_WORKERS": "1",
+        "LOG_FORMAT": "json",
+    }
     _root_conftest().migrate(config)
     return {"config": config, "env": env}
 
@@ -63,7 +79,8 @@ def _cancel_active(app, timeout=20.0):
         db.session.commit()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and db.session.scalar(
-                sa.select(sa.func.count()).select_from(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))):
+            sa.select(sa.func.count()).select_from(Solve).where(Solve.status.in_(ACTIVE_SOLVE_STATES))
+        ):
             db.session.rollback()
             time.sleep(0.1)
         db.session.remove()
@@ -96,9 +113,14 @@ class WorkerProcess:
 
     def start(self, *args):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "worker", "--sweep-interval", "1", *args],
-                                     env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "worker", "--sweep-interval", "1", *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def kill_all(self):
@@ -138,8 +160,7 @@ def workers(stack, tmp_path):
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
 
     def start(*args, env=None):
-        w = WorkerProcess(base | stack["env"] | (env or {}),
-                          str(tmp_path / f"worker-{len(started)}.log")).start(*args)
+        w = WorkerProcess(base | stack["env"] | (env or {}), str(tmp_path / f"worker-{len(started)}.log")).start(*args)
         started.append(w)
         return w
 

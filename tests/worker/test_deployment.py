@@ -54,7 +54,7 @@ def test_the_commands_exist_in_the_project(compose):
     assert web[:3] == ["gunicorn", "--config", "python:service.gunicorn_conf"]
     assert os.path.exists(os.path.join(BIN, "gunicorn")) and importlib.util.find_spec("service.gunicorn_conf")
     module, _, call = web[-1].partition(":")
-    assert call == "create_app()" and callable(getattr(importlib.import_module(module), "create_app"))
+    assert call == "create_app()" and callable(importlib.import_module(module).create_app)
 
     assert _argv(services["worker"]["command"]) == ["python", "-m", "worker"]
     assert importlib.util.find_spec("worker.__main__") is not None
@@ -67,8 +67,13 @@ def test_the_commands_exist_in_the_project(compose):
 
     migrate = _argv(services["migrate"]["command"])
     assert migrate == ["flask", "--app", "service", "db", "upgrade"]
-    out = subprocess.run([os.path.join(BIN, "flask"), *migrate[1:], "--help"], capture_output=True, text=True,
-                         cwd=ROOT, env=os.environ | {"DATABASE_URL": "sqlite://"})
+    out = subprocess.run(
+        [os.path.join(BIN, "flask"), *migrate[1:], "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"DATABASE_URL": "sqlite://"},
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -109,8 +114,9 @@ def test_worker_health_check_follows_the_worker(stack, workers):
     env = os.environ | stack["env"]
 
     def health():
-        return subprocess.run([sys.executable, "-m", "worker.health"], env=env, cwd=ROOT,
-                              capture_output=True).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "worker.health"], env=env, cwd=ROOT, capture_output=True
+        ).returncode
 
     # No worker of this host may be registered before: other tests' workers have been killed and
     # RQ forgets them only when their heartbeat expires, so this test asserts the change only.
@@ -119,11 +125,16 @@ def test_worker_health_check_follows_the_worker(stack, workers):
     while health() != 0:
         assert time.monotonic() < deadline, worker.output()
         time.sleep(0.3)
-    scheduler_check = subprocess.run([sys.executable, "-m", "worker.health", "--scheduler"], env=env,
-                                     cwd=ROOT, capture_output=True)
+    scheduler_check = subprocess.run(
+        [sys.executable, "-m", "worker.health", "--scheduler"], env=env, cwd=ROOT, capture_output=True
+    )
     assert scheduler_check.returncode in (0, 1)  # answers either way; no scheduler is started here
-    bad = subprocess.run([sys.executable, "-m", "worker.health"], cwd=ROOT, capture_output=True,
-                         env=env | {"REDIS_URL": "redis://127.0.0.1:1/0"})
+    bad = subprocess.run(
+        [sys.executable, "-m", "worker.health"],
+        cwd=ROOT,
+        capture_output=True,
+        env=env | {"REDIS_URL": "redis://127.0.0.1:1/0"},
+    )
     assert bad.returncode == 1
 
 
@@ -159,11 +170,19 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     metrics_dir = tmp_path / "prometheus"
-    env = os.environ | stack["env"] | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
-                                       "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    env = (
+        os.environ
+        | stack["env"]
+        | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    )
     log = open(tmp_path / "gunicorn.log", "wb")
-    proc = subprocess.Popen([os.path.join(BIN, "gunicorn"), "--config", "python:service.gunicorn_conf",
-                             "service:create_app()"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [os.path.join(BIN, "gunicorn"), "--config", "python:service.gunicorn_conf", "service:create_app()"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -193,12 +212,21 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
 def test_the_scheduler_command_runs_and_passes_its_health_check(stack, tmp_path):
     env = os.environ | stack["env"] | {"TZ": "UTC"}
     log = open(tmp_path / "cron.log", "wb")
-    proc = subprocess.Popen([os.path.join(BIN, "rq"), "cron", "--url", stack["env"]["REDIS_URL"], "worker.cron"],
-                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [os.path.join(BIN, "rq"), "cron", "--url", stack["env"]["REDIS_URL"], "worker.cron"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20
-        while subprocess.run([sys.executable, "-m", "worker.health", "--scheduler"], env=env, cwd=ROOT,
-                             capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [sys.executable, "-m", "worker.health", "--scheduler"], env=env, cwd=ROOT, capture_output=True
+            ).returncode
+            != 0
+        ):
             assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "cron.log").read_text()
             time.sleep(0.3)
     finally:

@@ -44,8 +44,11 @@ def _nightly_done(app, timeout=60.0):
 
     deadline = time.monotonic() + timeout
     with app.app_context():
-        while db.session.scalar(sa.select(sa.func.count()).select_from(Solve).where(
-                Solve.kind == "nightly", Solve.status.in_(ACTIVE_SOLVE_STATES))):
+        while db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Solve)
+            .where(Solve.kind == "nightly", Solve.status.in_(ACTIVE_SOLVE_STATES))
+        ):
             assert time.monotonic() < deadline
             db.session.rollback()
             time.sleep(0.1)
@@ -55,8 +58,7 @@ def _nightly_done(app, timeout=60.0):
     return out
 
 
-def test_nightly_proposes_a_version_whose_every_change_has_a_cause_and_twice_changes_nothing(
-        app, admin, workers):
+def test_nightly_proposes_a_version_whose_every_change_has_a_cause_and_twice_changes_nothing(app, admin, workers):
     from worker.nightly import reoptimise_live_cycles
 
     workers()
@@ -69,8 +71,7 @@ def test_nightly_proposes_a_version_whose_every_change_has_a_cause_and_twice_cha
     assert (solve_id, status, error, number) == (f"nightly-{cycle_id}-2026-11-23", "finished", None, 2)
 
     versions = admin.get(f"/api/v1/cycles/{cycle_id}/plan/versions").json
-    assert [(v["number"], v["source"], v["published"]) for v in versions] == \
-        [(1, "solve", True), (2, "nightly", False)]
+    assert [(v["number"], v["source"], v["published"]) for v in versions] == [(1, "solve", True), (2, "nightly", False)]
     assert versions[1]["proposed"] is True
     diff = versions[1]["diff"]
     assert diff["total"] >= 1
@@ -78,8 +79,7 @@ def test_nightly_proposes_a_version_whose_every_change_has_a_cause_and_twice_cha
     [ill] = [c for c in diff["changes"] if c["school_urn"] == urn]
     assert any(rid in cause and "unavailable" in cause for cause in ill["causes"]), ill
     proposed = admin.get(f"/api/v1/cycles/{cycle_id}/plan?version=2").json
-    assert all(not (v["date"] == date and rid in [m["reviewer"] for m in v["team"]])
-               for v in proposed["reviews"])
+    assert all(not (v["date"] == date and rid in [m["reviewer"] for m in v["team"]]) for v in proposed["reviews"])
 
     # The scheduler fires again (a second scheduler, a retry by hand): nothing more happens.
     second = reoptimise_live_cycles(now="2026-11-23T02:40:00+00:00")
@@ -94,17 +94,30 @@ def test_nightly_publishes_by_itself_only_when_allowed_and_under_the_threshold(a
     workers()
     allowed = _publish_solved(admin, la_scenario(20, seed=4))
     too_many = _publish_solved(admin, la_scenario(21, seed=5))
-    assert admin.patch(f"/api/v1/cycles/{allowed}", json={"auto_publish": True,
-                                                           "auto_publish_max_changes": 50}).status_code == 200
-    assert admin.patch(f"/api/v1/cycles/{too_many}", json={"auto_publish": True,
-                                                            "auto_publish_max_changes": 0}).status_code == 200
+    assert (
+        admin.patch(
+            f"/api/v1/cycles/{allowed}", json={"auto_publish": True, "auto_publish_max_changes": 50}
+        ).status_code
+        == 200
+    )
+    assert (
+        admin.patch(
+            f"/api/v1/cycles/{too_many}", json={"auto_publish": True, "auto_publish_max_changes": 0}
+        ).status_code
+        == 200
+    )
     _fall_ill(app, allowed)
     _fall_ill(app, too_many)
     assert sorted(reoptimise_live_cycles(now=LONDON_2AM_WINTER)["queued"]) == sorted([allowed, too_many])
     _nightly_done(app)
-    published = {cid: [v["number"] for v in admin.get(f"/api/v1/cycles/{cid}/plan/versions").json
-                       if v["published"]] for cid in (allowed, too_many)}
+    published = {
+        cid: [v["number"] for v in admin.get(f"/api/v1/cycles/{cid}/plan/versions").json if v["published"]]
+        for cid in (allowed, too_many)
+    }
     assert published == {allowed: [2], too_many: [1]}
+    # The night's publication goes through the same publication as an officer's: on the record, by "system".
+    [event] = admin.get(f"/api/v1/audit?action=plan.published&cycle_id={allowed}").json[:1]
+    assert (event["actor"], event["details"]["version"], event["details"]["previous"]) == ("system", 2, 1)
 
 
 def test_an_unchanged_cycle_gets_no_new_version(app, admin, workers):
@@ -155,18 +168,28 @@ def _firings(day: dt.date) -> list[dt.datetime]:
 
     from worker.cron import SCHEDULE
 
-    start = dt.datetime.combine(day, dt.time(0), dt.timezone.utc) - dt.timedelta(seconds=1)
+    start = dt.datetime.combine(day, dt.time(0), dt.UTC) - dt.timedelta(seconds=1)
     it, out = croniter(SCHEDULE, start), []
     while (t := it.get_next(dt.datetime)).date() == day:
         out.append(t)
     return out
 
 
-@pytest.mark.parametrize("day", [
-    dt.date(2026, 3, 28), dt.date(2026, 3, 29), dt.date(2026, 3, 30),     # clocks go forward on the 29th
-    dt.date(2026, 10, 24), dt.date(2026, 10, 25), dt.date(2026, 10, 26),  # and back on the 25th
-    dt.date(2027, 3, 28), dt.date(2027, 10, 31), dt.date(2026, 7, 1), dt.date(2026, 12, 31),
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        dt.date(2026, 3, 28),
+        dt.date(2026, 3, 29),
+        dt.date(2026, 3, 30),  # clocks go forward on the 29th
+        dt.date(2026, 10, 24),
+        dt.date(2026, 10, 25),
+        dt.date(2026, 10, 26),  # and back on the 25th
+        dt.date(2027, 3, 28),
+        dt.date(2027, 10, 31),
+        dt.date(2026, 7, 1),
+        dt.date(2026, 12, 31),
+    ],
+)
 def test_exactly_one_firing_a_day_acts_and_it_is_2am_in_london(day):
     from zoneinfo import ZoneInfo
 
@@ -182,7 +205,7 @@ def test_exactly_one_firing_a_day_acts_and_it_is_2am_in_london(day):
 def test_the_run_hour_across_both_changes_of_the_clocks():
     from service.nightly import is_run_hour
 
-    utc = dt.timezone.utc
+    utc = dt.UTC
     # Last Sunday of March 2026: 01:00 UTC is 02:00 BST (the first instant of BST).
     assert is_run_hour(dt.datetime(2026, 3, 29, 1, 0, tzinfo=utc))
     assert not is_run_hour(dt.datetime(2026, 3, 29, 2, 0, tzinfo=utc))  # 03:00 BST
@@ -217,5 +240,7 @@ def test_an_undecided_proposal_is_not_proposed_again_the_next_night(app, admin, 
     assert reoptimise_live_cycles(now="2026-11-24T02:10:00+00:00")["queued"] == [cycle_id]  # undecided
     solves = sorted(_nightly_done(app))
     assert [(s[0], s[1], s[3]) for s in solves] == [
-        (f"nightly-{cycle_id}-2026-11-23", "finished", 2), (f"nightly-{cycle_id}-2026-11-24", "finished", 2)]
+        (f"nightly-{cycle_id}-2026-11-23", "finished", 2),
+        (f"nightly-{cycle_id}-2026-11-24", "finished", 2),
+    ]
     assert [v["number"] for v in admin.get(f"/api/v1/cycles/{cycle_id}/plan/versions").json] == [1, 2]

@@ -15,8 +15,9 @@ def _versions(app, cycle_id) -> int:
 
     with app.app_context():
         try:
-            return db.session.scalar(sa.select(sa.func.count()).select_from(PlanVersion)
-                                     .where(PlanVersion.cycle_id == cycle_id))
+            return db.session.scalar(
+                sa.select(sa.func.count()).select_from(PlanVersion).where(PlanVersion.cycle_id == cycle_id)
+            )
         finally:
             db.session.remove()
 

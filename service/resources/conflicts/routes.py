@@ -9,16 +9,19 @@ from ...extensions import db
 from ...models import Conflict, Cycle, Reviewer, School, SupportProvider
 from .schemas import ConflictOutSchema, ConflictSchema
 
-blp = Blueprint("conflicts", __name__, url_prefix="/api/v1/conflicts",
-                description="Conflicts of interest (a headteacher: those of my school's reviewers).")
+blp = Blueprint(
+    "conflicts",
+    __name__,
+    url_prefix="/api/v1/conflicts",
+    description="Conflicts of interest (a headteacher: those of my school's reviewers).",
+)
 
 
 def visible():
     user = current_user()
     query = db.select(Conflict).where(Conflict.la_id == user.la_id)
     if user.role == "headteacher":
-        query = query.join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(
-            Reviewer.school_id == user.school_id)
+        query = query.join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(Reviewer.school_id == user.school_id)
     return query.order_by(Conflict.id)
 
 
@@ -39,21 +42,22 @@ class Conflicts(MethodView):
         if data.get("reviewer"):
             # The same rule as the pages: a headteacher names only their own reviewers (404
             # otherwise), and declaring twice keeps one row.
-            conflict = declarations.declare_conflict(user, data["reviewer"], data["school_urn"],
-                                                     data.get("reason"))
+            conflict = declarations.declare_conflict(user, data["reviewer"], data["school_urn"], data.get("reason"))
             db.session.commit()
             return conflict
         if user.role != "la_admin":
             abort(403, message="only the LA team declares provider conflicts")
         errors = {}
         school = db.session.scalar(
-            db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"]))
+            db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"])
+        )
         if school is None:
             errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
         provider = db.session.scalar(
-            db.select(SupportProvider).join(Cycle, SupportProvider.cycle_id == Cycle.id)
-            .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"],
-                   SupportProvider.ext_id == data["provider"]))
+            db.select(SupportProvider)
+            .join(Cycle, SupportProvider.cycle_id == Cycle.id)
+            .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"], SupportProvider.ext_id == data["provider"])
+        )
         if provider is None:
             errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
         if errors:

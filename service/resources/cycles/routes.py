@@ -4,12 +4,13 @@ from flask import jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ... import audit, cycle_settings
 from ...auth import current_user, require
 from ...errors import Conflict as ConflictError
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Cycle, LocalAuthority
-from ...scenario import build_scenario, create_cycle, validate
+from ...scenario import build_scenario, create_cycle
 from ...solves import active_solve
 from ..scope import own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
@@ -29,9 +30,7 @@ class Cycles(MethodView):
     @blp.response(200, CycleSchema(many=True))
     def get(self):
         """List the cycles of my local authority"""
-        return db.session.scalars(
-            db.select(Cycle).where(Cycle.la_id == current_user().la_id).order_by(Cycle.id)
-        ).all()
+        return db.session.scalars(db.select(Cycle).where(Cycle.la_id == current_user().la_id).order_by(Cycle.id)).all()
 
     @require("la_admin")
     @blp.doc(requestBody=SCENARIO_BODY)
@@ -44,6 +43,7 @@ class Cycles(MethodView):
             raise InvalidInput("the body must be JSON", {"_schema": ["expected a JSON scenario object"]})
         la = db.session.get(LocalAuthority, current_user().la_id)
         cycle = create_cycle(la, data)
+        audit.cycle_event("cycle.created", cycle, f"created cycle {cycle.name}")
         db.session.commit()
         return {"id": cycle.id}, 201, {"Location": url_for("cycles.CycleById", cycle_id=cycle.id)}
 
@@ -61,16 +61,7 @@ class CycleById(MethodView):
     @blp.response(200, CycleSchema)
     def patch(self, changes, cycle_id):
         """Change a cycle's settings (checked as a whole scenario)"""
-        cycle = own_cycle(cycle_id)
-        window = changes.pop("window", None)
-        if window:
-            cycle.window_start, cycle.window_end = window["start"], window["end"]
-        if "excluded_dates" in changes:
-            changes["excluded_dates"] = sorted({d.isoformat() for d in changes["excluded_dates"]})
-        for key, value in changes.items():
-            setattr(cycle, key, value)
-        db.session.flush()
-        validate(build_scenario(cycle))
+        cycle = cycle_settings.update(own_cycle(cycle_id), changes)
         db.session.commit()
         return cycle
 
@@ -81,8 +72,8 @@ class CycleById(MethodView):
         cycle = own_cycle(cycle_id)
         active = active_solve(cycle)
         if active:
-            raise ConflictError("cancel the cycle's running solve first", {"solve_id": [active.id]},
-                                solve_id=active.id)
+            raise ConflictError("cancel the cycle's running solve first", {"solve_id": [active.id]}, solve_id=active.id)
+        audit.cycle_event("cycle.deleted", cycle, f"deleted cycle {cycle.name}")
         cycle.published_version_id = None
         db.session.flush()
         db.session.delete(cycle)
@@ -92,8 +83,11 @@ class CycleById(MethodView):
 @blp.route("/cycles/<int:cycle_id>/scenario")
 class CycleScenario(MethodView):
     @require("la_admin")
-    @blp.response(200, {"$ref": "#/components/schemas/Scenario"},
-                  description="The cycle as a scenario (v1), with the published plan as `previous`")
+    @blp.response(
+        200,
+        {"$ref": "#/components/schemas/Scenario"},
+        description="The cycle as a scenario (v1), with the published plan as `previous`",
+    )
     def get(self, cycle_id):
         """The cycle as a scenario (v1)"""
         return jsonify(build_scenario(own_cycle(cycle_id)))

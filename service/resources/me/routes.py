@@ -1,15 +1,25 @@
-"""The caller's own view: who they are and, for a headteacher, their visits."""
+"""The caller's own view: who they are and, for a headteacher, their visits.
 
-from flask import Response
+The visits answer conditional requests: the ETag comes from the LA's published-visit index
+before any visit is read, and a client (or calendar app) holding the current copy gets a 304.
+"""
+
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ... import visits
 from ...auth import current_user, require
-from ...exports import calendar
-from ...visits import visits_for_school
+from ...conditional import IF_NONE_MATCH, respond
 from .schemas import MeSchema, MyVisitSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.")
+
+NOT_MODIFIED = "Not Modified: the copy named by If-None-Match is still current (no body)"
+CACHING = {
+    "ETag": {"description": "Names this answer; send it back as If-None-Match", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "private, no-cache: keep it, but revalidate", "schema": {"type": "string"}},
+}
 
 
 @blp.route("")
@@ -21,23 +31,41 @@ class Me(MethodView):
         return current_user()
 
 
+def _json(data) -> bytes:
+    # As flask-smorest's @response would send it (schema dump, then Flask's JSON response).
+    return current_app.json.response(MyVisitSchema(many=True).dump(data)).get_data()
+
+
 @blp.route("/visits")
 class MyVisits(MethodView):
     @require("headteacher")
-    @blp.response(200, MyVisitSchema(many=True))
+    @blp.doc(parameters=[IF_NONE_MATCH])
+    @blp.response(200, MyVisitSchema(many=True), headers=CACHING)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     def get(self):
         """Visits to my school and by my school's reviewers (published plans only)"""
-        return visits_for_school(current_user())
+        user = current_user()
+        return respond(
+            visits.etag(user, "json"),
+            lambda: _json(visits.visits_for_school(user)),
+            "application/json",
+            vary="Authorization",
+        )
 
 
 @blp.route("/visits.ics")
 class MyVisitsIcs(MethodView):
     @require("headteacher")
-    @blp.response(200, content_type="text/calendar", description="One all-day event per visit")
+    @blp.doc(parameters=[IF_NONE_MATCH])
+    @blp.response(200, content_type="text/calendar", description="One all-day event per visit", headers=CACHING)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     def get(self):
         """My visits as iCalendar"""
         user = current_user()
-        visits = visits_for_school(user)
-        body = calendar(visits, name=f"Peer review: {user.school.name or user.school.urn}",
-                        cycle_of=lambda v: v["_cycle"], version_of=lambda v: v["_version"].number)
-        return Response(body, mimetype="text/calendar")
+        return respond(
+            visits.etag(user, "ics"),
+            lambda: visits.calendar_for(user),
+            "text/calendar",
+            weak=True,
+            vary="Authorization",
+        )

@@ -4,7 +4,7 @@ from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ... import plans
+from ... import audit, hand_changes, plans, publication
 from ...auth import require
 from ...exports import calendar, plan_csv
 from ...extensions import db
@@ -19,8 +19,9 @@ from .schemas import (
     VisitEditSchema,
 )
 
-blp = Blueprint("plans", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>",
-                description="Plans of a cycle (LA admins only).")
+blp = Blueprint(
+    "plans", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>", description="Plans of a cycle (LA admins only)."
+)
 
 PLAN = {"$ref": "#/components/schemas/Plan"}
 
@@ -29,8 +30,7 @@ PLAN = {"$ref": "#/components/schemas/Plan"}
 class Plan(MethodView):
     @require("la_admin")
     @blp.arguments(VersionQuerySchema, location="query")
-    @blp.response(200, PLAN, description="A plan (v1)",
-                  headers={"X-Plan-Version": {"schema": {"type": "integer"}}})
+    @blp.response(200, PLAN, description="A plan (v1)", headers={"X-Plan-Version": {"schema": {"type": "integer"}}})
     def get(self, query, cycle_id):
         """The latest plan, or version N"""
         version = plans.get_version(own_cycle(cycle_id), query.get("version"))
@@ -48,14 +48,20 @@ class PlanVersions(MethodView):
         return plans.versions(own_cycle(cycle_id))
 
     @require("la_admin")
-    @blp.doc(requestBody={"required": True, "description": "A plan (v1), e.g. from `python -m solver solve`",
-                          "content": {"application/json": {"schema": PLAN}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "A plan (v1), e.g. from `python -m solver solve`",
+            "content": {"application/json": {"schema": PLAN}},
+        }
+    )
     @blp.response(201, PlanVersionSchema)
     @blp.alt_response(422, description="The plan breaks rules of this cycle; every one is listed")
     def post(self, cycle_id):
         """Add a plan solved elsewhere as a new version (checked against every hard rule)"""
         cycle = own_cycle(cycle_id)
         version = plans.upload_version(cycle, request.get_json(silent=True))
+        audit.cycle_event("plan.uploaded", cycle, f"added version {version.number} (uploaded)", version=version.number)
         db.session.commit()
         return version
 
@@ -69,9 +75,9 @@ class Publish(MethodView):
         """Publish a plan version"""
         cycle = own_cycle(cycle_id)
         version = plans.get_version(cycle, body["version"])
-        plans.publish(cycle, version)
+        mails = publication.publish(cycle, version)
         db.session.commit()
-        return {"cycle_id": cycle.id, "published_version": version.number}
+        return {"cycle_id": cycle.id, "published_version": version.number, "mails": mails}
 
 
 @blp.route("/plan/diff")
@@ -100,8 +106,11 @@ class PlanCsv(MethodView):
         """The plan as CSV"""
         cycle = own_cycle(cycle_id)
         version = plans.get_version(cycle, query.get("version"))
-        return Response(plan_csv(cycle, version.plan), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="cycle-{cycle.id}-plan-v{version.number}.csv"'})
+        return Response(
+            plan_csv(cycle, version.plan),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="cycle-{cycle.id}-plan-v{version.number}.csv"'},
+        )
 
 
 @blp.route("/plan.ics")
@@ -113,8 +122,12 @@ class PlanIcs(MethodView):
         """The plan as iCalendar"""
         cycle = own_cycle(cycle_id)
         version = plans.get_version(cycle, query.get("version"))
-        body = calendar(version.plan.get("reviews", []), name=cycle.name,
-                        cycle_of=lambda _: cycle, version_of=lambda _: version.number)
+        body = calendar(
+            version.plan.get("reviews", []),
+            name=cycle.name,
+            cycle_of=lambda _: cycle,
+            version_of=lambda _: version.number,
+        )
         return Response(body, mimetype="text/calendar")
 
 
@@ -128,8 +141,8 @@ class Visit(MethodView):
         """Set a visit's date and team by hand (makes a new, unpublished version)"""
         cycle = own_cycle(cycle_id)
         base = plans.get_version(cycle, body.get("base_version")) if body.get("base_version") else None
-        version = plans.edit_visit(cycle, urn, date=body["date"].isoformat(), team=body["team"], base=base,
-                                   note=body.get("note"))
+        change = {"action": "set", "school_urn": urn, "date": body["date"], "team": body["team"]}
+        version, _ = hand_changes.apply(cycle, change, base=base, note=body.get("note"))
         db.session.commit()
         return version
 
@@ -137,8 +150,7 @@ class Visit(MethodView):
     @blp.response(201, PlanVersionSchema)
     def delete(self, cycle_id, urn):
         """Leave a school unstaffed (makes a new, unpublished version)"""
-        cycle = own_cycle(cycle_id)
-        version = plans.edit_visit(cycle, urn, date=None, team=None)
+        version, _ = hand_changes.apply(own_cycle(cycle_id), {"action": "remove", "school_urn": urn})
         db.session.commit()
         return version
 

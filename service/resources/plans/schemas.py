@@ -12,8 +12,9 @@ class PublishSchema(Schema):
 
 
 class DiffQuerySchema(Schema):
-    from_ = fields.Int(data_key="from", validate=validate.Range(min=1),
-                       metadata={"description": "default: the published version"})
+    from_ = fields.Int(
+        data_key="from", validate=validate.Range(min=1), metadata={"description": "default: the published version"}
+    )
     to = fields.Int(validate=validate.Range(min=1), metadata={"description": "default: the latest"})
 
 
@@ -33,15 +34,26 @@ class PlanVersionSchema(Schema):
     objective = fields.Function(lambda v: v.plan.get("objective"))
     staffed = fields.Function(lambda v: len(v.plan.get("reviews", [])))
     unstaffed = fields.Function(lambda v: len(v.plan.get("unstaffed", [])))
-    proposed = fields.Function(_proposed, metadata={
-        "description": "a nightly re-optimisation's proposal, newer than the published version"})
-    diff = fields.Raw(allow_none=True, metadata={
-        "description": "nightly versions: every change against the plan published that night, with its causes"})
+    proposed = fields.Function(
+        _proposed, metadata={"description": "a nightly re-optimisation's proposal, newer than the published version"}
+    )
+    diff = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "nightly versions: every change against the plan published that night, with its causes"
+        },
+    )
 
 
 class PublishedSchema(Schema):
     cycle_id = fields.Int()
     published_version = fields.Int()
+    mails = fields.Dict(
+        metadata={
+            "description": "the headteachers told: affected `schools`, `mails` queued, and the affected "
+            "schools `without_account` (no headteacher to tell)"
+        }
+    )
 
 
 class TeamMemberSchema(Schema):
@@ -52,8 +64,9 @@ class TeamMemberSchema(Schema):
 class VisitEditSchema(Schema):
     date = fields.Date(required=True)
     team = fields.List(fields.Nested(TeamMemberSchema), required=True, validate=validate.Length(min=1))
-    base_version = fields.Int(validate=validate.Range(min=1),
-                              metadata={"description": "version to edit (default: the latest)"})
+    base_version = fields.Int(
+        validate=validate.Range(min=1), metadata={"description": "version to edit (default: the latest)"}
+    )
     note = fields.Str()
 
 

@@ -3,31 +3,31 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from ... import audit
 from ...auth import current_user, require
 from ...extensions import db
 from ...imports import import_reviewers
-from ...models import LocalAuthority, Reviewer, School
+from ...models import LocalAuthority, Reviewer
+from ...pool import update_reviewer
 from ..scope import own_reviewer, reviewers_query
-from .schemas import ReviewerFileSchema, ReviewerImportResultSchema, ReviewerOutSchema, ReviewerSchema, UnavailableSchema
+from .schemas import (
+    ReviewerFileSchema,
+    ReviewerImportResultSchema,
+    ReviewerOutSchema,
+    ReviewerSchema,
+    UnavailableSchema,
+)
 
-blp = Blueprint("reviewers", __name__, url_prefix="/api/v1/reviewers",
-                description="Reviewers of my LA (a headteacher: my school's reviewers).")
+blp = Blueprint(
+    "reviewers",
+    __name__,
+    url_prefix="/api/v1/reviewers",
+    description="Reviewers of my LA (a headteacher: my school's reviewers).",
+)
 
 
 def apply(reviewer: Reviewer, data: dict) -> None:
-    if "school_urn" in data:
-        urn = data.pop("school_urn")
-        school = None
-        if urn is not None:
-            school = db.session.scalar(
-                db.select(School).where(School.la_id == reviewer.la_id, School.urn == urn))
-            if school is None:
-                abort(422, message="unknown home school", errors={"school_urn": [f"unknown school '{urn}'"]})
-        reviewer.school = school
-    if "unavailable" in data:
-        reviewer.unavailable = sorted({d.isoformat() for d in data.pop("unavailable")})
-    for key, value in data.items():
-        setattr(reviewer, key, value)
+    update_reviewer(reviewer, data)
 
 
 @blp.route("")
@@ -104,5 +104,6 @@ class ReviewerImport(MethodView):
         """Import reviewers from CSV (upserted by id)"""
         la = db.session.get(LocalAuthority, current_user().la_id)
         result = import_reviewers(la, files["file"].read())
+        audit.record("pool.reviewers_imported", f"imported reviewers ({result})", la_id=la.id, details=result)
         db.session.commit()
         return result

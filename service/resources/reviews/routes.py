@@ -11,8 +11,12 @@ from ...scenario import build_scenario, validate
 from ..scope import own_cycle
 from .schemas import ReviewOutSchema, ReviewSchema
 
-blp = Blueprint("reviews", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>/reviews",
-                description="Reviews of a cycle (LA admins only).")
+blp = Blueprint(
+    "reviews",
+    __name__,
+    url_prefix="/api/v1/cycles/<int:cycle_id>/reviews",
+    description="Reviews of a cycle (LA admins only).",
+)
 
 
 def apply(review: Review, data: dict) -> None:
@@ -28,7 +32,8 @@ class Reviews(MethodView):
         """List the reviews of a cycle"""
         cycle = own_cycle(cycle_id)
         return db.session.scalars(
-            db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)).all()
+            db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
+        ).all()
 
     @require("la_admin")
     @blp.arguments(ReviewSchema)
@@ -41,8 +46,11 @@ class Reviews(MethodView):
         if school is None:
             abort(422, message="unknown school", errors={"school_urn": [f"unknown school '{urn}'"]})
         if db.session.scalar(db.select(Review).where(Review.cycle_id == cycle.id, Review.school_id == school.id)):
-            abort(409, message=f"school {urn} is already reviewed in this cycle",
-                  errors={"school_urn": ["already reviewed in this cycle"]})
+            abort(
+                409,
+                message=f"school {urn} is already reviewed in this cycle",
+                errors={"school_urn": ["already reviewed in this cycle"]},
+            )
         review = Review(cycle_id=cycle.id, school=school, focus=[])
         db.session.add(review)
         apply(review, data)

@@ -3,29 +3,22 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from ... import audit
 from ...auth import current_user, require
 from ...extensions import db
 from ...imports import import_schools
-from ...models import Cluster, LocalAuthority, School, Trust
-from ...scenario import named
+from ...models import LocalAuthority, School
+from ...pool import update_school
 from ..scope import own_school
 from .schemas import ImportQuerySchema, SchoolFileSchema, SchoolImportResultSchema, SchoolOutSchema, SchoolSchema
 
-blp = Blueprint("schools", __name__, url_prefix="/api/v1/schools",
-                description="The schools of my local authority (LA admins only).")
+blp = Blueprint(
+    "schools", __name__, url_prefix="/api/v1/schools", description="The schools of my local authority (LA admins only)."
+)
 
 
 def apply(school: School, data: dict) -> None:
-    la_id = current_user().la_id
-    for key in ("name", "la_code", "phase", "lat", "lon", "pupils", "postcode"):
-        if key in data:
-            setattr(school, key, data[key])
-    if "cluster" in data:
-        school.cluster = named(Cluster, la_id, data["cluster"])
-    if "trust" in data:
-        school.trust = named(Trust, la_id, data["trust"])
-    if "closed_dates" in data:
-        school.closed_dates = sorted({d.isoformat() for d in data["closed_dates"]})
+    update_school(school, data)
 
 
 @blp.route("")
@@ -35,7 +28,8 @@ class Schools(MethodView):
     def get(self):
         """List my LA's schools"""
         return db.session.scalars(
-            db.select(School).where(School.la_id == current_user().la_id).order_by(School.urn)).all()
+            db.select(School).where(School.la_id == current_user().la_id).order_by(School.urn)
+        ).all()
 
     @require("la_admin")
     @blp.arguments(SchoolSchema)
@@ -90,5 +84,6 @@ class SchoolImport(MethodView):
         """Import schools from a GIAS establishment extract or a Trafford-style CSV"""
         la = db.session.get(LocalAuthority, current_user().la_id)
         result = import_schools(la, files["file"].read(), query["format"])
+        audit.record("pool.schools_imported", f"imported schools ({result})", la_id=la.id, details=result)
         db.session.commit()
         return result

@@ -31,8 +31,11 @@ class SchoolOutSchema(SchoolSchema):
 
 
 class ImportQuerySchema(Schema):
-    format = fields.Str(validate=validate.OneOf(["auto", "gias", "trafford"]), load_default="auto",
-                        metadata={"description": "the file's layout; `auto` tells them apart by header"})
+    format = fields.Str(
+        validate=validate.OneOf(["auto", "gias", "trafford"]),
+        load_default="auto",
+        metadata={"description": "the file's layout; `auto` tells them apart by header"},
+    )
 
 
 class SchoolFileSchema(Schema):

@@ -31,8 +31,11 @@ class SolveSchema(Schema):
     time_limit_s = fields.Float()
     cancel_requested = fields.Bool()
     progress = fields.Function(
-        lambda s: None if s.status == "queued" and s.elapsed_s is None
-        else {"objective": s.objective, "bound": s.bound, "elapsed_s": s.elapsed_s},
+        lambda s: (
+            None
+            if s.status == "queued" and s.elapsed_s is None
+            else {"objective": s.objective, "bound": s.bound, "elapsed_s": s.elapsed_s}
+        ),
     )
     plan_version = fields.Function(lambda s: s.plan_version.number if s.plan_version else None)
     error = fields.Str(allow_none=True)

@@ -10,8 +10,12 @@ from ...scenario import build_scenario, validate
 from ..scope import own_cycle
 from .schemas import ProviderOutSchema, ProviderSchema, RequestOutSchema, RequestSchema
 
-blp = Blueprint("support", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>/support",
-                description="Support requests and providers of a cycle (LA admins only).")
+blp = Blueprint(
+    "support",
+    __name__,
+    url_prefix="/api/v1/cycles/<int:cycle_id>/support",
+    description="Support requests and providers of a cycle (LA admins only).",
+)
 
 
 def _apply(cycle, row, data):
@@ -41,8 +45,7 @@ def _routes(kind, model, schema, out_schema):
         @blp.response(200, out_schema(many=True))
         def get(self, cycle_id):
             cycle = own_cycle(cycle_id)
-            return db.session.scalars(
-                db.select(model).where(model.cycle_id == cycle.id).order_by(model.ext_id)).all()
+            return db.session.scalars(db.select(model).where(model.cycle_id == cycle.id).order_by(model.ext_id)).all()
 
         @require("la_admin")
         @blp.arguments(schema)

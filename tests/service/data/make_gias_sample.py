@@ -17,10 +17,25 @@ import sys
 from pyproj import Transformer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    HERE, "..", "..", "..", "service", "data", "trafford_schools_and_colleges_20240926.csv")
-URNS = ["106283", "106304", "106167", "106391", "106343", "137289", "138464", "143104", "130519",
-        "134469", "106394", "142288"]
+SOURCE = (
+    sys.argv[1]
+    if len(sys.argv) > 1
+    else os.path.join(HERE, "..", "..", "..", "service", "data", "trafford_schools_and_colleges_20240926.csv")
+)
+URNS = [
+    "106283",
+    "106304",
+    "106167",
+    "106391",
+    "106343",
+    "137289",
+    "138464",
+    "143104",
+    "130519",
+    "134469",
+    "106394",
+    "142288",
+]
 TYPES = {
     "Local authority maintained schools": ("Community school", "Local authority maintained schools"),
     "Academies": ("Academy converter", "Academies"),
@@ -56,20 +71,34 @@ def main():
         easting, northing = to_bng.transform(float(r["lon"]), float(r["lat"]))
         type_name, group = TYPES[r["type"]]
         trust = "" if r["sponsoring_trust"] == "NA" else r["sponsoring_trust"]
-        writer.writerow({
-            "URN": urn, "LA (code)": r["local_authority_code"], "LA (name)": "Trafford",
-            "EstablishmentNumber": r["establishment_number"], "EstablishmentName": r["name"],
-            "TypeOfEstablishment (name)": type_name, "EstablishmentTypeGroup (name)": group,
-            "EstablishmentStatus (code)": "1", "EstablishmentStatus (name)": "Open",
-            "PhaseOfEducation (name)": gias_phase(r),
-            "StatutoryLowAge": r["lowest_admission_age"], "StatutoryHighAge": r["highest_admission_age"],
-            "Gender (name)": r["gender"], "SchoolCapacity": r["capacity"],
-            "ReligiousCharacter (name)": r["religion"], "PercentageFSM": r["percent_fsm"],
-            "Trusts (name)": trust, "TrustSchoolFlag (name)": "Supported by a trust" if trust else "Not applicable",
-            "Postcode": r["postcode"], "SchoolWebsite": r["website"],
-            "Easting": f"{easting:.0f}", "Northing": f"{northing:.0f}",
-            "OfstedRating (name)": r["ofsted_rating"], "Country (name)": "United Kingdom",
-        })
+        writer.writerow(
+            {
+                "URN": urn,
+                "LA (code)": r["local_authority_code"],
+                "LA (name)": "Trafford",
+                "EstablishmentNumber": r["establishment_number"],
+                "EstablishmentName": r["name"],
+                "TypeOfEstablishment (name)": type_name,
+                "EstablishmentTypeGroup (name)": group,
+                "EstablishmentStatus (code)": "1",
+                "EstablishmentStatus (name)": "Open",
+                "PhaseOfEducation (name)": gias_phase(r),
+                "StatutoryLowAge": r["lowest_admission_age"],
+                "StatutoryHighAge": r["highest_admission_age"],
+                "Gender (name)": r["gender"],
+                "SchoolCapacity": r["capacity"],
+                "ReligiousCharacter (name)": r["religion"],
+                "PercentageFSM": r["percent_fsm"],
+                "Trusts (name)": trust,
+                "TrustSchoolFlag (name)": "Supported by a trust" if trust else "Not applicable",
+                "Postcode": r["postcode"],
+                "SchoolWebsite": r["website"],
+                "Easting": f"{easting:.0f}",
+                "Northing": f"{northing:.0f}",
+                "OfstedRating (name)": r["ofsted_rating"],
+                "Country (name)": "United Kingdom",
+            }
+        )
     out.close()
 
 

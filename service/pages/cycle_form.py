@@ -1,0 +1,105 @@
+"""The new-cycle form: the LA's pool plus the officer's settings, created through the same
+domain function as `POST /api/v1/cycles` (`service.new_cycle`), errors on their fields.
+
+Works without JavaScript: filtering the schools, "select all shown" and adding support rows
+are submit buttons that post the form back and show it again with everything kept.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from .. import new_cycle, pool
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import LocalAuthority
+from ..resources.fields import PHASES
+from . import bp
+from .ui import error_list
+from .views import page
+
+DEFAULTS = {
+    "team_size": "3",
+    "visit_days": "1",
+    "notice_days": "7",
+    "lead_required": "yes",
+    "same_cluster": "forbid",
+    "same_trust": "forbid",
+    "reciprocal": "forbid",
+    "phase_match": "require",
+    "support_conflict": "forbid",
+    "no_repeat_cycles": "2",
+    "req-count": "2",
+    "prov-count": "2",
+}
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@page("la_admin")
+def new_cycle_page(user):
+    form = MultiDict(DEFAULTS)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form.copy()
+        action = form.get("action", "create")
+        shown = [c["school"].urn for c in new_cycle.school_choices(user.la_id, new_cycle.SchoolFilter.from_form(form))]
+        chosen = list(dict.fromkeys(form.getlist("reviews")))
+        if action == "select-shown":
+            form.setlist("reviews", chosen + [u for u in shown if u not in chosen])
+        elif action == "clear-shown":
+            form.setlist("reviews", [u for u in chosen if u not in set(shown)])
+        elif action in ("add-request", "add-provider"):
+            key = "req-count" if action == "add-request" else "prov-count"
+            form[key] = str(int(form.get(key, "0") or 0) + 1 if (form.get(key) or "0").isdigit() else 1)
+        elif action == "create":
+            la = db.session.get(LocalAuthority, user.la_id)
+            try:
+                cycle = new_cycle.create_from_form(la, form)
+                db.session.commit()
+                flash(f"Cycle “{cycle.name}” created with {len(chosen)} school(s) to review: start a solve.", "success")
+                return redirect(url_for("pages.cycle", cycle_id=cycle.id))
+            except InvalidInput as error:
+                db.session.rollback()
+                errors = {field: " ".join(messages) for field, messages in error.errors.items()}
+                status = 422
+    choices = new_cycle.school_choices(user.la_id, new_cycle.SchoolFilter.from_form(form))
+    shown = {c["school"].urn for c in choices}
+    anchors = {
+        "window-start": "window-start-day",
+        "window-end": "window-end-day",
+        "reviews": "reviews-fieldset",
+        "pool": "pool-problems",
+        "lead-required": "lead-required",
+    }
+    for key in ("same-cluster", "same-trust", "reciprocal", "phase-match", "support-conflict"):
+        anchors[key] = key
+    return render_template(
+        "pages/cycle_form.html",
+        title="Create a cycle",
+        form=form,
+        errors=errors,
+        error_list=error_list(errors, anchors),
+        choices=choices,
+        chosen=form.getlist("reviews"),
+        hidden_chosen=[u for u in form.getlist("reviews") if u not in shown],
+        schools=pool.list_schools(user.la_id),
+        clusters=pool.clusters(user.la_id),
+        trusts=pool.trusts(user.la_id),
+        phases=[p for p in PHASES if p in set(pool.phases(user.la_id))],
+        req_count=_count(form, "req-count"),
+        prov_count=_count(form, "prov-count"),
+        slug=_slug,
+    ), status
+
+
+def _count(form, key) -> int:
+    value = form.get(key) or "0"
+    return min(int(value), 200) if value.isdigit() else 0
+
+
+def _slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower())

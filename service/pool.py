@@ -1,0 +1,209 @@
+"""The LA's pool of schools and reviewers: lists with filters, and changes one at a time.
+
+The API's PATCH routes and the pages' edit forms both end here, and both check their input
+with the API's own schemas (`SchoolSchema`, `ReviewerSchema`), so a value refused by one is
+refused by the other with the same message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
+
+from .errors import InvalidInput
+from .extensions import db, flatten_errors
+from .models import Cluster, Cycle, PlanVersion, Reviewer, School, Trust
+from .scenario import named
+
+# --------------------------------------------------------------------------- lists
+
+
+def clusters(la_id: int) -> list[str]:
+    return list(db.session.scalars(db.select(Cluster.name).where(Cluster.la_id == la_id).order_by(Cluster.name)))
+
+
+def trusts(la_id: int) -> list[str]:
+    return list(db.session.scalars(db.select(Trust.name).where(Trust.la_id == la_id).order_by(Trust.name)))
+
+
+def phases(la_id: int) -> list[str]:
+    from .resources.fields import PHASES
+
+    present = set(db.session.scalars(db.select(School.phase).where(School.la_id == la_id).distinct()))
+    return [p for p in PHASES if p in present]
+
+
+def _school_filter(query, *, phase=None, cluster=None, trust=None, q=None):
+    if phase:
+        query = query.where(School.phase == phase)
+    if cluster == "none":
+        query = query.where(School.cluster_id.is_(None))
+    elif cluster:
+        query = query.join(Cluster, School.cluster_id == Cluster.id).where(Cluster.name == cluster)
+    if trust == "none":
+        query = query.where(School.trust_id.is_(None))
+    elif trust:
+        query = query.join(Trust, School.trust_id == Trust.id).where(Trust.name == trust)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(
+            db.func.lower(School.name).like(like) | School.urn.like(like) | db.func.lower(School.postcode).like(like)
+        )
+    return query
+
+
+def list_schools(la_id: int, **filters) -> list[School]:
+    """The LA's schools by name, narrowed by phase, cluster, trust ("none": without one) and a search text."""
+    query = _school_filter(db.select(School).where(School.la_id == la_id), **filters)
+    query = query.options(selectinload(School.cluster), selectinload(School.trust))
+    return list(db.session.scalars(query.order_by(School.name, School.urn)))
+
+
+def list_reviewers(la_id: int, *, q=None, **filters) -> list[Reviewer]:
+    """The LA's reviewers, narrowed by their home school's phase, cluster or trust, and a search text."""
+    query = db.select(Reviewer).where(Reviewer.la_id == la_id)
+    if any(filters.values()):
+        query = _school_filter(query.join(School, Reviewer.school_id == School.id), **filters)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(db.func.lower(Reviewer.name).like(like) | db.func.lower(Reviewer.ext_id).like(like))
+    query = query.options(selectinload(Reviewer.school))
+    return list(db.session.scalars(query.order_by(Reviewer.name, Reviewer.ext_id)))
+
+
+def last_reviewed(la_id: int) -> dict[str, dt.date]:
+    """Each school's latest visit in a published plan of the LA's cycles (URN -> date)."""
+    out: dict[str, dt.date] = {}
+    plans = db.session.scalars(
+        db.select(PlanVersion.plan)
+        .join(Cycle, Cycle.published_version_id == PlanVersion.id)
+        .where(Cycle.la_id == la_id)
+    )
+    for plan in plans:
+        for visit in plan.get("reviews", []):
+            day = dt.date.fromisoformat(visit["date"])
+            if visit["school_urn"] not in out or out[visit["school_urn"]] < day:
+                out[visit["school_urn"]] = day
+    return out
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def update_school(school: School, data: dict) -> None:
+    """Apply checked values (as `SchoolSchema` loads them) to a school."""
+    for key in ("name", "la_code", "phase", "lat", "lon", "pupils", "postcode"):
+        if key in data:
+            setattr(school, key, data[key])
+    if "cluster" in data:
+        school.cluster = named(Cluster, school.la_id, data["cluster"])
+    if "trust" in data:
+        school.trust = named(Trust, school.la_id, data["trust"])
+    if "closed_dates" in data:
+        school.closed_dates = sorted({d.isoformat() for d in data["closed_dates"]})
+
+
+def update_reviewer(reviewer: Reviewer, data: dict) -> None:
+    """Apply checked values (as `ReviewerSchema` loads them) to a reviewer; an unknown home school is refused."""
+    data = dict(data)
+    if "school_urn" in data:
+        urn = data.pop("school_urn")
+        school = None
+        if urn is not None:
+            school = db.session.scalar(db.select(School).where(School.la_id == reviewer.la_id, School.urn == urn))
+            if school is None:
+                raise InvalidInput("unknown home school", {"school_urn": [f"unknown school '{urn}'"]})
+        reviewer.school = school
+    if "unavailable" in data:
+        reviewer.unavailable = sorted({d.isoformat() for d in data.pop("unavailable")})
+    for key, value in data.items():
+        setattr(reviewer, key, value)
+
+
+def set_cluster(la_id: int, urns: list[str], name: str | None) -> int:
+    """Put the schools `urns` in cluster `name` (None: in none); how many were moved."""
+    name = (name or "").strip() or None
+    if name and len(name) > 200:
+        raise InvalidInput("a cluster name is at most 200 characters", {"cluster": ["at most 200 characters"]})
+    if not urns:
+        raise InvalidInput("choose the schools to put in the cluster", {"urns": ["no school chosen"]})
+    cluster = named(Cluster, la_id, name)
+    schools = list(db.session.scalars(db.select(School).where(School.la_id == la_id, School.urn.in_(urns))))
+    for school in schools:
+        school.cluster = cluster
+    db.session.flush()
+    return len(schools)
+
+
+# --------------------------------------------------------------------------- form input
+
+
+def form_dates(text: str) -> list[str]:
+    """Dates typed one a line (or separated by commas), as 2026-10-26 or 26/10/2026, to ISO.
+
+    What is not a date is passed on as typed, so that the schema names it.
+    """
+    out = []
+    for part in re.split(r"[\n,;]+", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})", part)
+        if m:
+            with contextlib.suppress(ValueError):
+                part = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        out.append(part)
+    return out
+
+
+def form_tags(text: str) -> list[str]:
+    return [t.strip() for t in re.split(r"[,;\n]+", text or "") if t.strip()]
+
+
+def _blank_none(form, key):
+    value = (form.get(key) or "").strip()
+    return value or None
+
+
+def _load(schema, data: dict) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = flatten_errors(exc.messages)
+        field_errors: dict[str, list[str]] = {}
+        for path, messages in errors.items():
+            field_errors.setdefault(re.split(r"[.\[]", path)[0], []).extend(messages)
+        raise InvalidInput(f"{len(field_errors)} field(s) need changing", field_errors) from None
+
+
+def edit_school(school: School, form) -> None:
+    """A school's edit form, checked by the API's schema and applied."""
+    from .resources.schools.schemas import SchoolSchema
+
+    data = {
+        key: _blank_none(form, key) for key in ("name", "phase", "cluster", "trust", "postcode", "lat", "lon", "pupils")
+    }
+    data["closed_dates"] = form_dates(form.get("closed_dates", ""))
+    update_school(school, _load(SchoolSchema(exclude=("urn",)), data))
+
+
+def edit_reviewer(reviewer: Reviewer, form) -> None:
+    """A reviewer's edit form, checked by the API's schema and applied."""
+    from .resources.reviewers.schemas import ReviewerSchema
+
+    data = {
+        "name": _blank_none(form, "name"),
+        "school_urn": _blank_none(form, "school_urn"),
+        "role": (form.get("role") or "").strip() or "headteacher",
+        "lead_accredited": form.get("lead_accredited") == "yes",
+        "phases": form.getlist("phases") or None,
+        "specialisms": form_tags(form.get("specialisms", "")),
+        "max_reviews": (form.get("max_reviews") or "").strip() or "1",
+        "day_rate": (form.get("day_rate") or "").strip() or "0",
+        "unavailable": form_dates(form.get("unavailable", "")),
+    }
+    update_reviewer(reviewer, _load(ReviewerSchema(exclude=("id",)), data))
