@@ -90,7 +90,7 @@ GROUPS = Rule(
     "(groups model) a group of the wrong size or with a school not under review; a school in two "
     "groups; a school of a group hosting no visit, or a visit to a school in no group; a team other "
     "than one reviewer from each other school of the group, plus a facilitator from the pool as "
-    "lead where the cycle's facilitator setting asks for one (and only then)",
+    "lead where the cycle's facilitator setting asks for one (and only there)",
 )
 ROTATION = Rule(
     11,
@@ -109,8 +109,9 @@ FOLLOW_UP = Rule(
 LOAD = Rule(
     13,
     "load",
-    "a reviewer whose visits this cycle plus their reviews in the last load.cycles cycles exceed "
-    "load.max_total; totals of this cycle's visiting reviewers spread wider than load.max_spread",
+    "a reviewer with a home school whose visits this cycle plus their reviews in the last "
+    "load.cycles cycles exceed load.max_total; totals of this cycle's visiting reviewers with a "
+    "home school spread wider than load.max_spread",
 )
 
 RULES: tuple[Rule, ...] = (
@@ -589,7 +590,8 @@ class Rules:
     def group_team_breaches(self, schools: Sequence[str], visit: Staffing, roles: Sequence[str]) -> list[Breach]:
         """The team of a visit to a school of this group: one reviewer from each other school of
         the group; and a facilitator from the pool as lead where the cycle's setting asks
-        (required: on every visit; optional: on any; none: never)."""
+        (required: on every visit; optional: on exactly the visits none of whose members may
+        lead, when lead_required; none: never)."""
         g = self.sc.cycle.groups
         assert g is not None  # only asked in the groups model
         by_id = self.sc.reviewer_by_id
@@ -623,6 +625,13 @@ class Rules:
             out.append(breach("two facilitators on one team", facs[1], (visit.reviewers[facs[1]],)))
         if not facs and g.facilitator == "required":
             out.append(breach("no facilitator; the cycle has one lead every review"))
+        if g.facilitator == "optional" and self.sc.cycle.lead_required:
+            can_lead = any(by_id[visit.reviewers[j]].lead_accredited for j in seen.values())
+            if facs and can_lead:
+                j = facs[0]
+                out.append(breach("a facilitator, though a member of the team may lead", j, (visit.reviewers[j],)))
+            elif not facs and not can_lead and not missing:
+                out.append(breach("no member may lead and no facilitator leads"))
         for j in facs[:1]:
             if roles[j] != "lead":
                 out.append(breach(f"facilitator {visit.reviewers[j]} is not the lead", j, (visit.reviewers[j],)))
@@ -741,9 +750,11 @@ class Rules:
     # --- rule 13: load across cycles (v1.1) --------------------------------------------------
 
     def load_room(self, reviewer: Reviewer) -> int | None:
-        """How many visits rule 13's max_total leaves this reviewer this cycle (None: no limit)."""
+        """How many visits rule 13's max_total leaves this reviewer this cycle (None: no limit).
+        Loads are heads' and deputies': a reviewer with no home school (an adviser, a
+        facilitator) is limited by max_reviews alone."""
         load = self.sc.cycle.load
-        if load is None or load.max_total is None:
+        if load is None or load.max_total is None or reviewer.school_urn is None:
             return None
         return max(0, load.max_total - self.past_reviews[reviewer.id])
 
@@ -756,8 +767,11 @@ class Rules:
         out = []
         count: dict[str, int] = defaultdict(int)
         first: dict[str, tuple[str, int]] = {}
+        by_id = self.sc.reviewer_by_id
         for v in visits:
             for j, rid in enumerate(v.reviewers):
+                if rid not in by_id or by_id[rid].school_urn is None:
+                    continue  # loads are those of reviewers with a home school
                 count[rid] += 1
                 first.setdefault(rid, (v.school, j))
                 total = self.past_reviews[rid] + count[rid]
