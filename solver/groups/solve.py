@@ -34,7 +34,7 @@ from .instance import GroupInstance, build_group_instance
 from .model import SCALE, GroupModel
 
 MAX_REPAIRS = 5
-FIRST_LOOK = 3000  # columns in the first, quick search: those the LP favours
+FIRST_LOOK = 1500  # columns in the first, quick search: those the LP favours
 # Measured (400 schools, 2 cores): CP-SAT improves and bounds a model of ~10 000 columns in the
 # time; on 30 000 it finds no bound at all. Beyond this, the LP's bound is the cycle's.
 MOST_SEARCHED = 10_000
@@ -142,9 +142,8 @@ def _choose(
     on more of the favoured ones: a better plan, and the LP's bound)."""
     chosen, leads = greedy_groups(inst, cols, lp.solution or None)
     first = _favoured(lp, chosen, len(cols), FIRST_LOOK)
-    quick = _search(
-        inst, cols, first, lp.cuts, chosen, leads, time.monotonic() + 0.25 * (until - time.monotonic()), settings
-    )
+    until_quick = time.monotonic() + 0.3 * (until - time.monotonic())
+    quick = _search(inst, cols, first, lp.cuts, chosen, leads, until_quick, settings)
     if quick.value is None:
         quick = _Answer(chosen, leads, None, None, False)
     if len(first) < len(cols):
@@ -163,12 +162,13 @@ def _choose(
     return choice.bound(final, len(cols)), choice
 
 
-def _favoured(lp: LpBound, chosen: list[int], n: int, most: int) -> list[int]:
-    """The given plan's columns, the LP's support, then the smallest reduced costs."""
-    if not lp.reduced_costs or n <= most:
-        return list(range(n))
-    support = {i for i, v in enumerate(lp.solution) if v > 1e-6}
-    by_cost = sorted(range(n), key=lambda i: (lp.reduced_costs[i], i))[:most]
+def _favoured(lp: LpBound, chosen: list[int], n: int, most: int, among: list[int] | None = None) -> list[int]:
+    """The given plan's columns, the LP's support, then the smallest reduced costs (of `among`)."""
+    pool = list(range(n)) if among is None else among
+    if not lp.reduced_costs or len(pool) <= most:
+        return sorted(set(chosen) | set(pool))
+    support = {i for i in pool if lp.solution[i] > 1e-6}
+    by_cost = sorted(pool, key=lambda i: (lp.reduced_costs[i], i))[:most]
     return sorted(set(chosen) | support | set(by_cost))
 
 
@@ -196,6 +196,10 @@ def _search(
     p.num_workers = max(1, settings.workers)
     p.random_seed = settings.seed
     p.log_search_progress = settings.log
+    # Measured (400 schools, the LP's 1 000 favoured columns): with presolve, CP-SAT's LP
+    # bound stays negative and its plan 27 % above the optimum after 8 s; without, it proves
+    # the optimum of those columns in under 8 s.
+    p.cp_model_presolve = False
     if settings.gap_limit is not None:
         p.relative_gap_limit = settings.gap_limit
     progress = _Progress(settings.on_progress, settings.started)
