@@ -7,6 +7,8 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
+from . import secret_key
+
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -22,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
+    secret_key.ensure(app)
     if app.config.get("LOG_FORMAT") == "json":
         from . import logs
 

@@ -24,7 +24,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "REDIS_URL": env("REDIS_URL") or None,
-        "SECRET_KEY": env("SECRET_KEY", "dev-only-not-secret"),
+        # No default: service/secret_key.py refuses to start without a real one (or the instance's).
+        "SECRET_KEY": env("SECRET_KEY") or None,
         # Solves: the RQ queue and the job named by its dotted path, so the
         # service never imports the worker package (no import cycle).
         "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),

@@ -319,7 +319,9 @@ def main(argv=None) -> int:
     # The demo serves plain http, so the pages' session cookie cannot be HTTPS-only here.
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")  # the link in headteachers' mails
-    app = create_app()
+    # No SECRET_KEY configured: the demo makes a random one and keeps it in instance/ (so its
+    # sessions survive a restart, and `flask --app service users login-link` signs with it too).
+    app = create_app({"SECRET_KEY_CREATE": True})
     with app.app_context():
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}")
         flask_migrate.upgrade()

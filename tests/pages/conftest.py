@@ -49,7 +49,7 @@ def site(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
         "REDIS_URL": None,
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-of-the-page-tests-not-for-production",
         "SOLVE_PROGRESS_INTERVAL_S": 0.2,
     }
     app = create_app(config)
@@ -123,7 +123,7 @@ def empty_la(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "REDIS_URL": None,
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-of-the-page-tests-not-for-production",
             "SOLVE_PROGRESS_INTERVAL_S": 0.2,
         }
     )
