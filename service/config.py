@@ -5,6 +5,7 @@ Every setting has an embedded default so that `python -m service.demo` and
 SQLite in the instance folder, no Redis (solves run in a thread in-process).
 """
 
+import datetime as dt
 import os
 
 
@@ -26,6 +27,9 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": env("REDIS_URL") or None,
         # No default: service/secret_key.py refuses to start without a real one (or the instance's).
         "SECRET_KEY": env("SECRET_KEY") or None,
+        # A page session ends this long after sign-in, however much it is used (service/sessions.py).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(env("SESSION_LIFETIME_HOURS", "12"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Solves: the RQ queue and the job named by its dotted path, so the
         # service never imports the worker package (no import cycle).
         "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),

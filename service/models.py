@@ -278,6 +278,9 @@ class User(db.Model):
     # random key mixed into the signed iCalendar feed URL (new key = old URL dead).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     calendar_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # A page session names the generation it was made in; sign-out, a password change and "sign
+    # out everywhere" move it on, and every older session cookie stops working (service/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     la: Mapped[LocalAuthority] = relationship()
     school: Mapped[School | None] = relationship()
@@ -358,6 +361,9 @@ class Token(db.Model):
     # enough (no dictionary to guess from) and lookup stays one indexed query.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Past it the token is refused (service/tokens.py; config TOKEN_LIFETIME_DAYS).
+    expires_at: Mapped[dt.datetime | None]
+    # Written at most once a minute per token, so that reads stay reads.
     last_used_at: Mapped[dt.datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
 

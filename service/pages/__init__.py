@@ -7,7 +7,6 @@ and the `pages` blueprint. The views call the same domain modules as the API.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 from flask import Blueprint
@@ -27,7 +26,6 @@ def init_app(app) -> None:
         [app.jinja_loader, PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     )
 
-    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=12)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # The session cookie only travels over HTTPS, except while developing and testing

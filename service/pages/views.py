@@ -146,6 +146,14 @@ def sign_out():
     return redirect(url_for("pages.sign_in"))
 
 
+@bp.post("/sign-out-everywhere")
+@page()
+def sign_out_everywhere(user):
+    signin.sign_out_everywhere(user)
+    flash("You have signed out on every device: each one must sign in again.", "success")
+    return redirect(url_for("pages.sign_in"))
+
+
 # --------------------------------------------------------------------------- headteacher
 
 
