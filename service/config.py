@@ -30,6 +30,8 @@ def from_environment(instance_path: str) -> dict:
         # A page session ends this long after sign-in, however much it is used (service/sessions.py).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(env("SESSION_LIFETIME_HOURS", "12"))),
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # API tokens stop working this long after they are issued (service/tokens.py).
+        "TOKEN_LIFETIME_DAYS": float(env("TOKEN_LIFETIME_DAYS", "90")),
         # Solves: the RQ queue and the job named by its dotted path, so the
         # service never imports the worker package (no import cycle).
         "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),

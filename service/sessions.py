@@ -53,9 +53,7 @@ def current() -> User | None:
 
 def end_everywhere(user: User) -> None:
     """End every session of `user` (the caller commits). One UPDATE, so two at once both count."""
-    db.session.execute(
-        db.update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1)
-    )
+    db.session.execute(db.update(User).where(User.id == user.id).values(session_generation=User.session_generation + 1))
     db.session.refresh(user)
 
 

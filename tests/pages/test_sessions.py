@@ -70,7 +70,9 @@ def test_sign_out_everywhere_is_a_button_that_ends_every_session_of_the_officer(
     assert signed_in(head, "/school")  # someone else's sessions are theirs
     with app.app_context():
         event = db.session.scalars(
-            db.select(AuditEvent).where(AuditEvent.action == "user.signed_out_everywhere").order_by(AuditEvent.id.desc())
+            db.select(AuditEvent)
+            .where(AuditEvent.action == "user.signed_out_everywhere")
+            .order_by(AuditEvent.id.desc())
         ).first()
         assert event is not None and event.actor == OFFICER_EMAIL
 

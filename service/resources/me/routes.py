@@ -4,13 +4,14 @@ The visits answer conditional requests: the ETag comes from the LA's published-v
 before any visit is read, and a client (or calendar app) holding the current copy gets a 304.
 """
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ... import visits
+from ... import tokens, visits
 from ...auth import current_user, require
 from ...conditional import IF_NONE_MATCH, respond
+from ...extensions import db
 from .schemas import MeSchema, MyVisitSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.")
@@ -29,6 +30,16 @@ class Me(MethodView):
     def get(self):
         """Who am I"""
         return current_user()
+
+
+@blp.route("/token")
+class MyToken(MethodView):
+    @require()
+    @blp.response(204)
+    def delete(self):
+        """Revoke the token of this request (it answers 401 from now on)"""
+        tokens.revoke(current_user(), g.token_id)
+        db.session.commit()
 
 
 def _json(data) -> bytes:
