@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
-from . import secret_key
+from . import limits, secret_key
 
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.register(app)
     cli.register(app)
     pages.init_app(app)
+    limits.init_app(app)
     return app
 
 

@@ -30,6 +30,15 @@ def from_environment(instance_path: str) -> dict:
         # A page session ends this long after sign-in, however much it is used (service/sessions.py).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(env("SESSION_LIFETIME_HOURS", "12"))),
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # Rate limits (service/limits.py), in Flask-Limiter's notation; failures are what count.
+        "RATELIMIT_SIGN_IN_ACCOUNT": env("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),
+        "RATELIMIT_SIGN_IN_ADDRESS": env("RATELIMIT_SIGN_IN_ADDRESS", "30 per 15 minutes"),
+        "RATELIMIT_SIGN_IN_LINK": env("RATELIMIT_SIGN_IN_LINK", "20 per 15 minutes"),
+        "RATELIMIT_BAD_TOKEN": env("RATELIMIT_BAD_TOKEN", "30 per minute"),
+        "RATELIMIT_TOKEN_USE": env("RATELIMIT_TOKEN_USE", "3000 per minute"),
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "peer-review-limits"),
+        # Load balancers in front of the web role that set X-Forwarded-For (0: clients connect directly).
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
         # API tokens stop working this long after they are issued (service/tokens.py).
         "TOKEN_LIFETIME_DAYS": float(env("TOKEN_LIFETIME_DAYS", "90")),
         # Solves: the RQ queue and the job named by its dotted path, so the
