@@ -106,7 +106,7 @@ def init_app(app) -> Limiter:
         key_func=_bearer,
         error_message=_too_many("requests with this token"),
     )
-    for name, blueprint in app.blueprints.items():
+    for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/v1"):
             bad_token(blueprint)
             per_token(blueprint)
