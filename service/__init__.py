@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
-from . import limits, secret_key
+from . import limits, request_limits, secret_key
 
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -21,6 +21,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .resources import register_blueprints
 
     app = Flask(__name__, instance_relative_config=True)
+    # First of all: URL converters before any route, body limits before any hook reads a body.
+    request_limits.install_converters(app)
+    request_limits.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})

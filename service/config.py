@@ -60,9 +60,15 @@ def from_environment(instance_path: str) -> dict:
         "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
         "SOLVE_MAX_TIME_LIMIT_S": float(env("SOLVE_MAX_TIME_LIMIT_S", "3600")),
         "SOLVER_WORKERS": int(env("SOLVER_WORKERS", "2")),
+        # Without Redis, solves run in the web process: this many at once, the rest queued.
+        "SOLVE_INPROCESS_CONCURRENCY": int(env("SOLVE_INPROCESS_CONCURRENCY", "2")),
         # Seconds between two progress writes to the solve row.
         "SOLVE_PROGRESS_INTERVAL_S": float(env("SOLVE_PROGRESS_INTERVAL_S", "1.0")),
-        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        # Request bodies (service/request_limits.py): file uploads, anything else, JSON nesting.
+        "MAX_UPLOAD_BYTES": int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_BODY_BYTES": int(env("MAX_BODY_BYTES", str(5 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_JSON_DEPTH": int(env("MAX_JSON_DEPTH", "64")),
         **mail_settings(instance_path),
         # flask-smorest / OpenAPI
         "API_TITLE": "School peer review scheduling",

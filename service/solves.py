@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import import_string
 
-from . import audit
+from . import audit, inprocess, solve_limits
 from .errors import Conflict as ConflictError
 from .errors import DomainError
 from .extensions import db
@@ -175,6 +175,7 @@ def start_solve(
     `solve_id` fixes the id (the nightly run's is its cycle and night, so a second run the
     same night collides instead of solving again); `job` and `job_args` name another job
     function than the configured `SOLVE_JOB`, called as job(solve_id, *job_args)."""
+    solve_limits.check(time_limit_s)
     active = active_solve(cycle)
     if active and not reap_if_dead(active):
         raise _busy(active)
@@ -266,7 +267,8 @@ def _start_thread(solve_id: str, job_name: str, job_args: tuple) -> None:
         finally:
             _LIVE_THREADS.discard(solve_id)
 
-    threading.Thread(target=run, name=f"solve-{solve_id}", daemon=True).start()
+    # At most SOLVE_INPROCESS_CONCURRENCY at once; the rest wait, queued (service/inprocess.py).
+    inprocess.runner(app.config["SOLVE_INPROCESS_CONCURRENCY"]).submit(run)
 
 
 def cancel_solve(solve: Solve) -> Solve:

@@ -12,9 +12,9 @@ import functools
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from .. import declarations, plans, publication
+from .. import declarations, plans, publication, solve_limits
 from ..conditional import respond
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
 from ..solves import cancel_solve, start_solve
@@ -281,11 +281,14 @@ def progress(user, cycle_id):
 @page("la_admin")
 def start(user, cycle_id):
     cycle = overview.own_cycle(user, cycle_id)
-    limit = request.form.get("time_limit_s", type=float) or current_app.config["SOLVE_DEFAULT_TIME_LIMIT_S"]
-    limit = min(max(limit, 1.0), current_app.config["SOLVE_MAX_TIME_LIMIT_S"])
     try:
+        limit = solve_limits.from_form(request.form.get("time_limit_s"))
         start_solve(cycle, time_limit_s=limit, user=user)
         flash(f"Solve started (up to {limit:g} s).", "success")
+    except InvalidInput as error:
+        # The form's own field is wrong: say which, not "already running".
+        message = f"Time limit (seconds): {'; '.join(error.errors.get('time_limit_s', [error.message]))}."
+        return render_template("pages/error.html", title="Check the time limit", message=message), 422
     except DomainError as error:
         _refused(error)
     return redirect(url_for("pages.cycle", cycle_id=cycle_id))
