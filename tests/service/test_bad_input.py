@@ -90,7 +90,7 @@ def test_a_time_limit_that_is_not_a_finite_number_names_the_field(admin, cycle_i
     body = assert_error(
         admin.post(
             f"/api/v1/cycles/{cycle_id}/solves",
-            data='{"time_limit_s": %s}' % raw,
+            data='{"time_limit_s": ' + raw + "}",
             headers={"Content-Type": "application/json"},
         ),
         422,
