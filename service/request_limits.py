@@ -20,6 +20,8 @@ from flask import current_app, render_template, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from .extensions import db
+
 MiB = 1024 * 1024
 INT_MAX = 2**31 - 1
 
@@ -55,6 +57,7 @@ def install_converters(app) -> None:
 def init_app(app) -> None:
     app.before_request(_check_body)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(OverflowError, _number_too_large)
 
 
 def _limit() -> tuple[int, str]:
@@ -77,6 +80,23 @@ def _check_body():
         depth, most = json_depth(request.get_data(cache=True)), current_app.config["MAX_JSON_DEPTH"]
         if depth > most:
             raise BadRequest(f"the JSON body nests {depth} levels deep; at most {most} are accepted")
+
+
+def _number_too_large(error: OverflowError):
+    # SQLite's driver refuses to bind an integer past 64 bits with OverflowError (PostgreSQL's
+    # answers DataError, which service/errors.py maps to the same 422); so does date arithmetic
+    # on a year past 9999. Either way a number the client sent was too large for what it names.
+    db.session.rollback()
+    current_app.logger.info("a number too large: %s", error)
+    body = {
+        "code": 422,
+        "status": "Unprocessable Entity",
+        "message": "a number is too large for what it names",
+        "errors": {"_schema": [str(error)]},
+    }
+    if request.path.startswith("/api/"):
+        return body, 422
+    return render_template("pages/error.html", title="A number is too large", message=body["message"] + "."), 422
 
 
 def _too_large_message(limit: int, kind: str) -> str:
