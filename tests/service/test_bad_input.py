@@ -201,3 +201,13 @@ def test_in_process_solves_run_a_few_at_a_time_and_the_rest_wait(backend, admin,
         rows = sorted(db.session.scalars(db.select(Solve).where(Solve.id.in_(solves))), key=lambda s: s.started_at)
         for before, after in zip(rows, rows[1:]):
             assert after.started_at >= before.finished_at, "two in-process solves ran at once"
+
+
+def test_a_number_too_large_in_a_body_or_query_is_refused_not_a_crash(admin, solved):
+    for number in (2**31, 2**63, 10**22):
+        body = {"date": "2026-11-03", "team": [{"reviewer": "r-01", "role": "lead"}], "base_version": number}
+        response = admin.put(f"/api/v1/cycles/{solved}/plan/visits/106283", json=body)
+        assert response.status_code in (404, 422), (number, response.get_data(as_text=True))
+        assert_error(response, response.status_code)
+        response = admin.get(f"/api/v1/cycles/{solved}/plan", query_string={"version": number})
+        assert response.status_code in (404, 422), (number, response.get_data(as_text=True))
