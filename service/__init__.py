@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
-from . import limits, request_limits, secret_key
+from . import api_docs, limits, logs, request_limits, secret_key
 
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -29,9 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     secret_key.ensure(app)
     if app.config.get("LOG_FORMAT") == "json":
-        from . import logs
-
         logs.configure("json")
+    logs.protect(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -50,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     pages.init_app(app)
     limits.init_app(app)
+    api_docs.init_app(app)
     return app
 
 

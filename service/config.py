@@ -55,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         "NIGHTLY_JOB": env("NIGHTLY_JOB", "worker.jobs.reoptimise_cycle"),
         "NIGHTLY_TIME_LIMIT_S": float(env("NIGHTLY_TIME_LIMIT_S", "60")),
         "LOG_FORMAT": env("LOG_FORMAT", "text"),
+        # The bearer token Prometheus sends for /metrics; unset, /metrics answers 404.
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # Answers of conditional GETs kept per process by ETag (service/conditional.py); 0: none.
         "RESPONSE_CACHE_SIZE": int(env("RESPONSE_CACHE_SIZE", "2048")),
         "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
@@ -76,8 +78,8 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env("OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"),
+        # /api/docs is ours (service/api_docs.py: Swagger UI from a package, no CDN), not flask-smorest's.
+        "OPENAPI_SWAGGER_UI_PATH": None,
         "API_SPEC_OPTIONS": {
             "components": {
                 "securitySchemes": {

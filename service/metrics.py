@@ -1,4 +1,4 @@
-"""Prometheus metrics at `/metrics`.
+"""Prometheus metrics at `/metrics`, for the scraper holding `METRICS_TOKEN` (404 without one set).
 
 Request latency is measured in the web process. Job durations, solver gaps and
 queue lengths are read at scrape time from the database and Redis, which every
@@ -8,12 +8,14 @@ horse that ran the job and would count one replica out of many.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
 
 import sqlalchemy as sa
-from flask import Response, g, request
+from flask import Response, current_app, g, request
+from flask_smorest import abort
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
@@ -58,7 +60,21 @@ def register(app) -> None:
 
     @app.get("/metrics")
     def metrics():
+        _require_scraper()
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _require_scraper() -> None:
+    """/metrics lists solves of every LA: only for the scraper that shows METRICS_TOKEN as its
+    bearer token. No token configured: there is no /metrics on this port (404)."""
+    expected = current_app.config.get("METRICS_TOKEN")
+    if not expected:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        abort(
+            401, message="the metrics need their bearer token", headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
+        )
 
 
 class _SharedState:

@@ -12,7 +12,7 @@ import functools
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from .. import declarations, plans, publication, solve_limits
+from .. import declarations, plans, publication, safe_redirect, solve_limits
 from ..conditional import respond
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
@@ -86,10 +86,8 @@ def page(*roles):
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: no scheme, no host, no protocol-relative "//host".
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    # Only paths on this site (service/safe_redirect.py says what browsers would make of the rest).
+    return safe_redirect.local_path(target)
 
 
 def _refused(error: DomainError) -> None:
