@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from browser import chromium, serve
-from pagehelpers import OFFICER_EMAIL, csrf_of, login_path
+from pagehelpers import OFFICER_EMAIL, csrf_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PASSWORD = "the officer's password for the redirect tests"
