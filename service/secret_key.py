@@ -5,7 +5,7 @@ value written in the source. Where the key comes from, in order:
 
 1. `SECRET_KEY` (the environment, or the config passed to `create_app`);
 2. `instance/secret_key`, a random key a developer's machine keeps: `make demo` and debug runs
-   write it the first time (`SECRET_KEY_CREATE`, or `app.debug`), so nothing needs configuring;
+   write it the first time (`MAKE_INSTANCE_KEY`, or `app.debug`), so nothing needs configuring;
 3. testing: a random key for this process;
 4. anything else refuses to start, with a message naming the variable.
 """
@@ -65,7 +65,7 @@ def ensure(app) -> None:
         if problem(configured) is not None and not lenient:
             raise MissingSecretKey(_message(problem(configured)))
         return
-    kept = instance_key(app.instance_path, create=bool(app.config.get("SECRET_KEY_CREATE") or app.debug))
+    kept = instance_key(app.instance_path, create=bool(app.config.get("MAKE_INSTANCE_KEY") or app.debug))
     if kept:
         app.config["SECRET_KEY"] = kept
     elif app.testing:

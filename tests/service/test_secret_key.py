@@ -66,7 +66,7 @@ def test_a_real_key_is_used_as_given(tmp_path):
 def test_the_demo_makes_one_random_key_and_keeps_it_private_in_the_instance_folder(tmp_path):
     from service.secret_key import ensure
 
-    first = bare_app(tmp_path, SECRET_KEY=None, SECRET_KEY_CREATE=True)
+    first = bare_app(tmp_path, SECRET_KEY=None, MAKE_INSTANCE_KEY=True)
     ensure(first)
     path = tmp_path / "instance" / "secret_key"
     assert len(first.config["SECRET_KEY"]) == 64 and path.read_text().strip() == first.config["SECRET_KEY"]
@@ -76,7 +76,7 @@ def test_the_demo_makes_one_random_key_and_keeps_it_private_in_the_instance_fold
     ensure(again)
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]
     # A different machine (instance) gets a different key.
-    other = bare_app(tmp_path / "other", SECRET_KEY=None, SECRET_KEY_CREATE=True)
+    other = bare_app(tmp_path / "other", SECRET_KEY=None, MAKE_INSTANCE_KEY=True)
     ensure(other)
     assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
 
