@@ -20,6 +20,7 @@ ACTIONS = {
     "user.signed_in": "signed in to the pages",
     "pool.schools_imported": "imported schools",
     "pool.reviewers_imported": "imported reviewers",
+    "pool.head_account": "gave or changed a headteacher's account",
     "cycle.created": "created a cycle",
     "cycle.updated": "changed a cycle's settings",
     "cycle.deleted": "deleted a cycle",

@@ -15,6 +15,7 @@ import functools
 import io
 import re
 
+from . import head_accounts
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
@@ -385,6 +386,7 @@ REVIEWER_COLUMNS = [
     "max_reviews",
     "day_rate",
     "unavailable",
+    "email",  # a headteacher's address: their school's headteacher account (service/head_accounts.py)
 ]
 TRUE, FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 
@@ -418,7 +420,8 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
     p.raise_if_any("the reviewers file was refused")
 
     schools = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == la.id))}
-    parsed, seen = [], {}
+    known = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
+    parsed, seen, addresses = [], {}, {}
     for line, row in rows:
         rid = row.get("id", "")
         if not rid:
@@ -466,16 +469,43 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
                 for d in _list(row["unavailable"])
             ]
             values["unavailable"] = sorted({d.isoformat() for d in dates if d})
+        if row.get("email"):
+            _head_email(p, line, row["email"], values, known.get(rid), addresses)
         parsed.append((line, rid, values))
     p.raise_if_any("the reviewers file was refused")
     return ParsedFile("reviewers", header, parsed)
 
 
+def _head_email(p: Problems, line: int, text: str, values: dict, known: Reviewer | None, seen: dict) -> None:
+    """A headteacher reviewer's address: checked here, kept as their school's account on writing."""
+    try:
+        email = head_accounts.clean_email(text, "email")
+    except InvalidInput as error:
+        p.add(line, "email", error.errors["email"][0])
+        return
+    role = values.get("role") or (known.role if known else "headteacher")
+    school = values.get("school", known.school if known else None)
+    if role != "headteacher":
+        p.add(line, "email", f"only a headteacher's address is kept (this reviewer's role is {role})")
+    elif school is None:
+        p.add(line, "email", "a headteacher's address needs their school (school_urn)")
+    elif email in seen:
+        p.add(line, "email", f"{email} is also on row {seen[email]}")
+    elif (holder := head_accounts.holder(email)) is not None and not (
+        holder.role == "headteacher" and holder.school_id == school.id
+    ):
+        p.add(line, "email", f"{email} is already the address of another account")
+    else:
+        seen[email] = line
+        values["email"] = email
+
+
 def write_reviewers(la: LocalAuthority, parsed: ParsedFile) -> dict:
-    """Upsert the parsed reviewers by id (the caller commits once)."""
+    """Upsert the parsed reviewers by id, and headteachers' accounts where an address is given
+    (the caller commits once)."""
     existing = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
-    created = updated = 0
-    for _line, rid, values in parsed.rows:
+    created = updated = accounts = 0
+    for line, rid, values in parsed.rows:
         reviewer = existing.get(rid)
         if reviewer is None:
             reviewer = Reviewer(la_id=la.id, ext_id=rid, specialisms=[], unavailable=[])
@@ -484,9 +514,14 @@ def write_reviewers(la: LocalAuthority, parsed: ParsedFile) -> dict:
         else:
             updated += 1
         for key, value in values.items():
-            setattr(reviewer, key, value)
+            if key != "email":
+                setattr(reviewer, key, value)
+        if values.get("email"):
+            before = head_accounts.head_of(reviewer.school)
+            if head_accounts.set_head(reviewer.school, values["email"], field=f"row {line}.email") is not before:
+                accounts += 1
     db.session.flush()
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "head_accounts": accounts}
 
 
 def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:

@@ -14,6 +14,7 @@ import re
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
+from . import head_accounts
 from .errors import InvalidInput
 from .extensions import db, flatten_errors
 from .models import Cluster, Cycle, PlanVersion, Reviewer, School, Trust
@@ -188,7 +189,20 @@ def edit_school(school: School, form) -> None:
         key: _blank_none(form, key) for key in ("name", "phase", "cluster", "trust", "postcode", "lat", "lon", "pupils")
     }
     data["closed_dates"] = form_dates(form.get("closed_dates", ""))
-    update_school(school, _load(SchoolSchema(exclude=("urn",)), data))
+    problems: dict[str, list[str]] = {}
+    values = email = None
+    try:
+        values = _load(SchoolSchema(exclude=("urn",)), data)
+    except InvalidInput as error:
+        problems |= error.errors
+    try:
+        email = head_accounts.clean_email(form.get("head_email"))
+    except InvalidInput as error:
+        problems |= error.errors
+    if problems or values is None:
+        raise InvalidInput(f"{len(problems)} field(s) need changing", problems)
+    update_school(school, values)
+    head_accounts.set_head(school, email)
 
 
 def edit_reviewer(reviewer: Reviewer, form) -> None:

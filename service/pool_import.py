@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
 
-from . import audit, imports
+from . import audit, head_accounts, imports
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .models import LocalAuthority, PoolUpload, Reviewer, School, User, utcnow
@@ -44,6 +45,7 @@ REVIEWER_FIELDS = {
     "max_reviews": "Most reviews",
     "day_rate": "Day rate",
     "unavailable": "Away on",
+    "email": "Headteacher's e-mail",
 }
 
 
@@ -108,7 +110,7 @@ def _school_now(s: School) -> dict:
     }
 
 
-def _reviewer_now(r: Reviewer) -> dict:
+def _reviewer_now(r: Reviewer, heads: dict[int, str]) -> dict:
     return {
         "name": r.name,
         "school": r.school,
@@ -119,6 +121,7 @@ def _reviewer_now(r: Reviewer) -> dict:
         "max_reviews": r.max_reviews,
         "day_rate": r.day_rate,
         "unavailable": r.unavailable,
+        "email": heads.get(r.school_id) if r.school_id else None,
     }
 
 
@@ -136,7 +139,8 @@ def preview(la: LocalAuthority, kind: str, raw: bytes, filename: str) -> Preview
         now, labels = _school_now, SCHOOL_FIELDS
     else:
         existing = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
-        now, labels = _reviewer_now, REVIEWER_FIELDS
+        heads = head_accounts.heads_by_school(la.id)
+        now, labels = functools.partial(_reviewer_now, heads=heads), REVIEWER_FIELDS
     add, change, same = [], [], []
     for line, key, values in parsed.rows:
         row = {"line": line, "key": key, "name": values.get("name") or key}

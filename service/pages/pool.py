@@ -12,7 +12,7 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from .. import pool, pool_import
+from .. import head_accounts, pool, pool_import
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
@@ -101,8 +101,9 @@ def school_edit(user, urn):
         school=school,
         form=request.form if request.method == "POST" else None,
         errors=errors,
-        error_list=error_list(errors, {"phase": "phase", "closed_dates": "closed-dates"}),
+        error_list=error_list(errors, {"phase": "phase", "closed_dates": "closed-dates", "head_email": "head-email"}),
         all_phases=PHASES,
+        head=head_accounts.head_of(school),
         **_options(user.la_id),
     ), status
 
@@ -258,6 +259,7 @@ REVIEWER_EXAMPLE = {
     "max_reviews": "2",
     "day_rate": "480",
     "unavailable": "2026-11-03;2026-11-04",
+    "email": "head@school.example",
 }
 
 
