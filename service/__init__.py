@@ -7,24 +7,25 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
+from solver.plan import PlanSchema
+from solver.scenario import ScenarioSchema
+
+from . import cli, errors, health, logs, metrics, pages
+from . import config as config_module
+from .extensions import db, make_api, migrate
+from .resources.blueprints import register_blueprints
+
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides what `service.config` reads from the environment."""
-    from . import cli, errors, health, pages
-    from . import config as config_module
-    from .extensions import db, make_api, migrate
-    from .resources import register_blueprints
-
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
     if app.config.get("LOG_FORMAT") == "json":
-        from . import logs
-
         logs.configure("json")
 
     db.init_app(app)
@@ -38,8 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     _document_scenario(api)
     errors.register(app)
     health.register(app)
-    from . import metrics
-
     metrics.register(app)
     cli.register(app)
     pages.init_app(app)
@@ -58,8 +57,5 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _document_scenario(api) -> None:
     """Put the solver's scenario and plan schemas in the OpenAPI document (the API speaks them as is)."""
-    from solver.plan import PlanSchema
-    from solver.scenario import ScenarioSchema
-
     api.spec.components.schema("Scenario", schema=ScenarioSchema)
     api.spec.components.schema("Plan", schema=PlanSchema)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from .errors import DomainError, InvalidInput, NotFound
 from .extensions import db
-from .models import Conflict, Reviewer, School, User
+from .models import Conflict, Cycle, Reviewer, School, SupportProvider, User
 
 
 def my_reviewers(user: User) -> list[Reviewer]:
@@ -84,6 +84,36 @@ def declare_conflict(user: User, ext_id: str, school_urn: str, reason: str | Non
         existing.reason = reason or existing.reason
         return existing
     conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason, declared_by_id=user.id)
+    db.session.add(conflict)
+    return conflict
+
+
+def declare(user: User, data: dict) -> Conflict:
+    """A conflict from the API (`ConflictSchema`): a reviewer's, by the rule above, or a support
+    provider's, which only the LA team declares (403 for a headteacher)."""
+    if data.get("reviewer"):
+        return declare_conflict(user, data["reviewer"], data["school_urn"], data.get("reason"))
+    if user.role != "la_admin":
+        raise DomainError("only the LA team declares provider conflicts", code=403)
+    return declare_provider_conflict(user, data)
+
+
+def declare_provider_conflict(user: User, data: dict) -> Conflict:
+    """A support provider of cycle `data["cycle_id"]` kept away from a school (unknown parties: 422)."""
+    errors = {}
+    school = db.session.scalar(db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"]))
+    if school is None:
+        errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
+    provider = db.session.scalar(
+        db.select(SupportProvider)
+        .join(Cycle, SupportProvider.cycle_id == Cycle.id)
+        .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"], SupportProvider.ext_id == data["provider"])
+    )
+    if provider is None:
+        errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
+    if errors:
+        raise InvalidInput("the conflict names unknown parties", errors)
+    conflict = Conflict(la_id=user.la_id, provider=provider, school=school, reason=data.get("reason"))
     db.session.add(conflict)
     return conflict
 

@@ -2,6 +2,10 @@
 
 from http import HTTPStatus
 
+import sqlalchemy.exc
+
+from .extensions import db
+
 
 class DomainError(Exception):
     """A request the domain refuses; `errors` maps a JSON path to its messages."""
@@ -51,10 +55,6 @@ def errors_from_lines(lines: list[str]) -> dict[str, list[str]]:
 
 
 def register(app):
-    import sqlalchemy.exc
-
-    from .extensions import db
-
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return error.payload(), error.code

@@ -15,11 +15,15 @@ import functools
 import io
 import re
 
+from pyproj import Transformer
+
 from . import head_accounts
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
 from .resources.fields import PHASES
+from .scenario_import import named
+from .spreadsheets import is_xlsx, read_xlsx
 
 # --------------------------------------------------------------------------- reading
 
@@ -127,8 +131,6 @@ def _date(p: Problems, line, column, value, formats=("%d-%m-%Y",)):
 
 @functools.cache
 def _bng_to_wgs84():
-    from pyproj import Transformer
-
     # always_xy: (easting, northing) in, (lon, lat) out, whatever the CRS axis order.
     return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -347,8 +349,6 @@ def parse_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> ParsedFi
 
 def write_schools(la: LocalAuthority, parsed: ParsedFile) -> dict:
     """Upsert the parsed schools by URN (the caller commits once)."""
-    from .scenario import named
-
     existing = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == la.id))}
     created = updated = 0
     for _line, urn, values in parsed.rows:
@@ -397,8 +397,6 @@ def _list(value: str) -> list[str]:
 
 def read_table(raw: bytes, problems: Problems) -> tuple[list[str], list[tuple[int, dict]]]:
     """A CSV file or an Excel workbook (.xlsx, first sheet), as the header and numbered rows."""
-    from .spreadsheets import is_xlsx, read_xlsx
-
     if is_xlsx(raw):
         return read_xlsx(raw, problems)
     return read_rows(decode(raw, latin1_first=False), problems)

@@ -14,8 +14,12 @@ import time
 
 import sqlalchemy as sa
 from flask import Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from rq import Queue
 
 from .extensions import db
 from .models import Solve
@@ -37,8 +41,6 @@ def register(app) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Under gunicorn each process counts its own requests into files; a scrape, answered
         # by any one process, adds them all up (service/gunicorn_conf.py clears them at start).
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     registry.register(shared)
@@ -117,11 +119,6 @@ class _SharedState:
         url = self.app.config.get("REDIS_URL")
         if not url:
             return
-        from redis import Redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-        from rq import Queue
-
         length = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting in an RQ queue", labels=["queue"])
         started = GaugeMetricFamily("rq_started_jobs", "Jobs running from an RQ queue", labels=["queue"])
         try:

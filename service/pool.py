@@ -18,7 +18,10 @@ from . import head_accounts
 from .errors import InvalidInput
 from .extensions import db, flatten_errors
 from .models import Cluster, Cycle, PlanVersion, Reviewer, School, Trust
-from .scenario import named
+from .resources.fields import PHASES
+from .resources.reviewers.schemas import ReviewerSchema
+from .resources.schools.schemas import SchoolSchema
+from .scenario_import import named
 
 # --------------------------------------------------------------------------- lists
 
@@ -32,8 +35,6 @@ def trusts(la_id: int) -> list[str]:
 
 
 def phases(la_id: int) -> list[str]:
-    from .resources.fields import PHASES
-
     present = set(db.session.scalars(db.select(School.phase).where(School.la_id == la_id).distinct()))
     return [p for p in PHASES if p in present]
 
@@ -183,8 +184,6 @@ def _load(schema, data: dict) -> dict:
 
 def edit_school(school: School, form) -> None:
     """A school's edit form, checked by the API's schema and applied."""
-    from .resources.schools.schemas import SchoolSchema
-
     data = {
         key: _blank_none(form, key) for key in ("name", "phase", "cluster", "trust", "postcode", "lat", "lon", "pupils")
     }
@@ -207,8 +206,6 @@ def edit_school(school: School, form) -> None:
 
 def edit_reviewer(reviewer: Reviewer, form) -> None:
     """A reviewer's edit form, checked by the API's schema and applied."""
-    from .resources.reviewers.schemas import ReviewerSchema
-
     data = {
         "name": _blank_none(form, "name"),
         "school_urn": _blank_none(form, "school_urn"),

@@ -16,6 +16,8 @@ import hashlib
 import json
 import secrets
 
+from openpyxl.utils import get_column_letter
+
 from . import audit, head_accounts, imports
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
@@ -161,8 +163,6 @@ def preview(la: LocalAuthority, kind: str, raw: bytes, filename: str) -> Preview
 
 def bad_file(kind: str, raw: bytes, error: InvalidInput) -> BadFile:
     """The refusal's `row N.Column` keys as spreadsheet rows and column letters (A, B, …, AA)."""
-    from openpyxl.utils import get_column_letter
-
     try:
         header, _ = imports.read_table(raw, imports.Problems())
     except InvalidInput:

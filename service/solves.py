@@ -28,6 +28,10 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from redis import Redis
+from rq import Callback, Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from werkzeug.utils import import_string
 
 from . import audit
@@ -35,6 +39,7 @@ from .errors import Conflict as ConflictError
 from .errors import DomainError
 from .extensions import db
 from .models import ACTIVE_SOLVE_STATES, Cycle, Solve, utcnow
+from .plans import store_version
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +89,6 @@ def reap_if_dead(solve: Solve) -> bool:
 
 
 def _reap_dead_job(solve: Solve) -> bool:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
     try:
         job = Job.fetch(solve.id, connection=redis_connection())
         status = job.get_status()
@@ -216,20 +218,14 @@ def _busy(active: Solve | None) -> ConflictError:
 
 
 def redis_connection():
-    from redis import Redis
-
     return Redis.from_url(current_app.config["REDIS_URL"])
 
 
 def solve_queue(name: str | None = None):
-    from rq import Queue
-
     return Queue(name or current_app.config["SOLVE_QUEUE"], connection=redis_connection())
 
 
 def _enqueue(solve: Solve, job: str, job_args: tuple, queue: str | None) -> None:
-    from rq import Callback
-
     try:
         solve_queue(queue).enqueue(
             job,
@@ -285,8 +281,6 @@ def cancel_solve(solve: Solve) -> Solve:
     db.session.refresh(solve)
     if queued and solve.runner == "rq":
         with contextlib.suppress(Exception):
-            from rq.job import Job
-
             Job.fetch(solve.id, connection=redis_connection()).cancel()
     event = _STOP_EVENTS.get(solve.id)
     if event is not None:
@@ -385,8 +379,6 @@ def cancel_watch(solve_id: str, stop: threading.Event, poll_s: float = 0.25):
 
 def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
     """Store `plan` as the cycle's next version and close the solve, in one transaction."""
-    from .plans import store_version
-
     # Re-read: the cancel flag was set by another request after this job loaded the row.
     solve = db.session.get(Solve, solve_id, populate_existing=True)
     cancelled = solve.cancel_requested

@@ -13,7 +13,15 @@ import os
 import threading
 import time
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
+from rq import Retry, get_current_job
+
+import solver
+from service import create_app, nightly, solves, what_ifs
+from service.extensions import db
+from service.models import ACTIVE_SOLVE_STATES, Solve, utcnow
+from service.scenario import build_scenario
 
 from .heartbeat import beating
 from .transient import is_transient
@@ -32,12 +40,8 @@ def _app():
     connections its parent's pool holds (both would talk on one socket), so it drops them."""
     global _APP, _APP_PID
     if _APP is None:
-        from service import create_app
-
         _APP, _APP_PID = create_app(), os.getpid()
     elif os.getpid() != _APP_PID:
-        from service.extensions import db
-
         with _APP.app_context():
             db.engine.dispose(close=False)
         _APP_PID = os.getpid()
@@ -53,8 +57,6 @@ def app_context():
 
 def _current_rq_job():
     try:
-        from rq import get_current_job
-
         return get_current_job()
     except Exception:
         return None
@@ -71,10 +73,6 @@ def reoptimise_cycle(solve_id: str, night: str) -> int | None:
 
 
 def _run(solve_id: str, night: dt.date | None = None):
-    import solver
-    from service import nightly, solves, what_ifs
-    from service.scenario import build_scenario
-
     job = _current_rq_job()
     with app_context():
         config = current_app.config
@@ -134,12 +132,6 @@ def _run(solve_id: str, night: dt.date | None = None):
 
 def _retry_later(solve_id: str, exc: BaseException):
     """A lost connection: hand the solve back to the queue (RQ re-runs a job that returns Retry)."""
-    import sqlalchemy as sa
-    from rq import Retry
-
-    from service.extensions import db
-    from service.models import Solve
-
     log.warning("solve %s: transient error, retrying: %s: %s", solve_id, type(exc).__name__, exc)
     with contextlib.suppress(Exception):
         db.session.rollback()
@@ -155,11 +147,6 @@ def _retry_later(solve_id: str, exc: BaseException):
 def solve_job_failed(job, connection, exc_type=None, exc_value=None, tb=None) -> None:
     """RQ's failure callback: the solve row follows its job when the job fails outside our own
     handling (a job timeout, or a worker that died and left the job abandoned)."""
-    import sqlalchemy as sa
-
-    from service.extensions import db
-    from service.models import ACTIVE_SOLVE_STATES, Solve, utcnow
-
     name = getattr(exc_type, "__name__", "error")
     if name == "AbandonedJobError":
         error = "the worker running this solve died and RQ found its job abandoned; no plan was stored"

@@ -15,6 +15,9 @@ import sqlalchemy as sa
 from rq import Worker
 from rq.command import parse_payload
 
+from service.extensions import db
+from service.models import Solve
+
 log = logging.getLogger(__name__)
 
 
@@ -40,9 +43,6 @@ class SolveWorker(Worker):
         super().handle_payload(message)
 
     def _cancel_solve(self, job_id: str) -> bool:
-        from service.extensions import db
-        from service.models import Solve
-
         try:
             with self.app.app_context():
                 changed = db.session.execute(

@@ -19,6 +19,8 @@ from ..errors import NotFound
 from ..exports import names
 from ..extensions import db
 from ..models import Cycle, Review, Solve, SupportProvider, SupportRequest, User
+from ..nightly import explained_diff
+from ..scenario import build_scenario
 from ..solves import active_solve, reap_if_dead
 
 
@@ -146,8 +148,6 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
     }
     published_visits = {v["school_urn"]: v for v in (published.plan.get("reviews", []) if published else [])}
 
-    from ..scenario import build_scenario
-
     scenario = build_scenario(cycle)
     out.update(
         {
@@ -235,14 +235,10 @@ def _diff_with_causes(scenario: dict, version, before: dict, schools, reviewers)
     plan is still the one it was compared with, i.e. while the changes are the same.
     Otherwise the causes are worked out now, the nightly job's way.
     """
-    import copy as _copy
-
-    from ..nightly import explained_diff
-
     after = version.plan
     stored = getattr(version, "diff", None)
     if stored and _diff_key(stored) == _diff_key(plans.diff(before, after)):
-        result = _copy.deepcopy(stored)
+        result = copy.deepcopy(stored)
         result["stored"] = True
     else:
         result = explained_diff(scenario, before, after)

@@ -20,7 +20,8 @@ from ..exports import names
 from ..extensions import db
 from ..models import Cycle, PlanVersion, Reviewer
 from ..pins import pins
-from . import bp, overview
+from . import overview
+from .blueprint import bp
 from .views import _refused, page
 
 LONDON = ZoneInfo("Europe/London")

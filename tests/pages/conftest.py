@@ -41,7 +41,7 @@ def site(tmp_path_factory):
     from service.extensions import db
     from service.models import LocalAuthority, Solve
     from service.plans import get_version, publish
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from service.solves import start_solve
 
     path = tmp_path_factory.mktemp("pages") / "service.sqlite3"

@@ -1,12 +1,12 @@
 """Declared conflicts: who must not go where (a headteacher declares for their own reviewers)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from ... import declarations
 from ...auth import current_user, not_found, require
 from ...extensions import db
-from ...models import Conflict, Cycle, Reviewer, School, SupportProvider
+from ...models import Conflict, Reviewer
 from .schemas import ConflictOutSchema, ConflictSchema
 
 blp = Blueprint(
@@ -38,32 +38,7 @@ class Conflicts(MethodView):
     @blp.response(201, ConflictOutSchema)
     def post(self, data):
         """Declare a conflict"""
-        user = current_user()
-        if data.get("reviewer"):
-            # The same rule as the pages: a headteacher names only their own reviewers (404
-            # otherwise), and declaring twice keeps one row.
-            conflict = declarations.declare_conflict(user, data["reviewer"], data["school_urn"], data.get("reason"))
-            db.session.commit()
-            return conflict
-        if user.role != "la_admin":
-            abort(403, message="only the LA team declares provider conflicts")
-        errors = {}
-        school = db.session.scalar(
-            db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"])
-        )
-        if school is None:
-            errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
-        provider = db.session.scalar(
-            db.select(SupportProvider)
-            .join(Cycle, SupportProvider.cycle_id == Cycle.id)
-            .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"], SupportProvider.ext_id == data["provider"])
-        )
-        if provider is None:
-            errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
-        if errors:
-            abort(422, message="the conflict names unknown parties", errors=errors)
-        conflict = Conflict(la_id=user.la_id, provider=provider, school=school, reason=data.get("reason"))
-        db.session.add(conflict)
+        conflict = declarations.declare(current_user(), data)
         db.session.commit()
         return conflict
 

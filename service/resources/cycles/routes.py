@@ -10,7 +10,8 @@ from ...errors import Conflict as ConflictError
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Cycle, LocalAuthority
-from ...scenario import build_scenario, create_cycle
+from ...scenario import build_scenario
+from ...scenario_import import create_cycle
 from ...solves import active_solve
 from ..scope import own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema

@@ -1,13 +1,13 @@
 """The schools to be reviewed in a cycle."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
+from ... import reviews
 from ...auth import require
 from ...extensions import db
 from ...models import Review, School
 from ...plans import review_for
-from ...scenario import build_scenario, validate
 from ..scope import own_cycle
 from .schemas import ReviewOutSchema, ReviewSchema
 
@@ -17,11 +17,6 @@ blp = Blueprint(
     url_prefix="/api/v1/cycles/<int:cycle_id>/reviews",
     description="Reviews of a cycle (LA admins only).",
 )
-
-
-def apply(review: Review, data: dict) -> None:
-    for key, value in data.items():
-        setattr(review, key, value)
 
 
 @blp.route("")
@@ -40,22 +35,7 @@ class Reviews(MethodView):
     @blp.response(201, ReviewOutSchema)
     def post(self, data, cycle_id):
         """Add a school to be reviewed"""
-        cycle = own_cycle(cycle_id)
-        urn = data.pop("school_urn")
-        school = db.session.scalar(db.select(School).where(School.la_id == cycle.la_id, School.urn == urn))
-        if school is None:
-            abort(422, message="unknown school", errors={"school_urn": [f"unknown school '{urn}'"]})
-        if db.session.scalar(db.select(Review).where(Review.cycle_id == cycle.id, Review.school_id == school.id)):
-            abort(
-                409,
-                message=f"school {urn} is already reviewed in this cycle",
-                errors={"school_urn": ["already reviewed in this cycle"]},
-            )
-        review = Review(cycle_id=cycle.id, school=school, focus=[])
-        db.session.add(review)
-        apply(review, data)
-        db.session.flush()
-        validate(build_scenario(cycle))
+        review = reviews.add_review(own_cycle(cycle_id), data)
         db.session.commit()
         return review
 
@@ -73,11 +53,7 @@ class ReviewByUrn(MethodView):
     @blp.response(200, ReviewOutSchema)
     def patch(self, data, cycle_id, urn):
         """Change a review"""
-        cycle = own_cycle(cycle_id)
-        review = review_for(cycle, urn)
-        apply(review, data)
-        db.session.flush()
-        validate(build_scenario(cycle))
+        review = reviews.change_review(own_cycle(cycle_id), urn, data)
         db.session.commit()
         return review
 
