@@ -17,6 +17,7 @@ import re
 
 from pyproj import Transformer
 
+from .dates import iso_dates
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
@@ -463,7 +464,7 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
                 _date(p, line, "unavailable", d, ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"))
                 for d in _list(row["unavailable"])
             ]
-            values["unavailable"] = sorted({d.isoformat() for d in dates if d})
+            values["unavailable"] = iso_dates(d for d in dates if d)
         parsed.append((line, rid, values))
     p.raise_if_any("the reviewers file was refused")
     return ParsedFile("reviewers", header, parsed)
