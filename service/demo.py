@@ -29,7 +29,7 @@ from . import create_app, mail, publication
 from .cli import create_user
 from .extensions import db
 from .imports import import_schools
-from .models import Cluster, Cycle, LocalAuthority, School, Solve, User
+from .models import ACTIVE_SOLVE_STATES, Cluster, Cycle, LocalAuthority, School, Solve, SolveStatus, User
 from .pages.signin import issue_login_link, login_url
 from .plans import get_version
 from .scenario_import import create_cycle, named
@@ -243,11 +243,11 @@ def solve_and_publish(app, cycle) -> None:
         time.sleep(1)
         db.session.expire_all()
         solve = db.session.get(Solve, solve.id)
-        if solve.status not in ("queued", "running"):
+        if solve.status not in ACTIVE_SOLVE_STATES:
             break
         print(".", end="", flush=True)
     print(f" {solve.status}")
-    if solve.status not in ("finished", "cancelled"):
+    if solve.status not in (SolveStatus.FINISHED, SolveStatus.CANCELLED):
         raise SystemExit(f"the demo solve {solve.status}: {solve.error}")
     version = get_version(cycle)
     publication.publish(cycle, version)

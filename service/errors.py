@@ -43,6 +43,11 @@ class NotFound(DomainError):
     code = 404
 
 
+def already_exists(message: str, field: str) -> Conflict:
+    """The 409 of a new row whose key (`field`) another row holds."""
+    return Conflict(message, {field: ["already exists"]})
+
+
 def errors_from_lines(lines: list[str]) -> dict[str, list[str]]:
     """["reviewers[3].school_urn: unknown school '9'"] -> {"reviewers[3].school_urn": [...]}."""
     out: dict[str, list[str]] = {}

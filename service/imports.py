@@ -18,6 +18,7 @@ import re
 from pyproj import Transformer
 
 from . import head_accounts
+from .dates import iso_dates
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
@@ -466,7 +467,7 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
                 _date(p, line, "unavailable", d, ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"))
                 for d in _list(row["unavailable"])
             ]
-            values["unavailable"] = sorted({d.isoformat() for d in dates if d})
+            values["unavailable"] = iso_dates(d for d in dates if d)
         if row.get("email"):
             _head_email(p, line, row["email"], values, known.get(rid), addresses)
         parsed.append((line, rid, values))

@@ -22,7 +22,7 @@ from redis.retry import Retry
 from rq import Queue
 
 from .extensions import db
-from .models import Solve
+from .models import ENDED_SOLVE_STATES, Solve, SolveStatus
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class _SharedState:
             yield from self._queues()
 
     def _solves(self):
-        ended = sa.and_(Solve.status.in_(("finished", "cancelled", "failed")), Solve.elapsed_s.is_not(None))
+        ended = sa.and_(Solve.status.in_(ENDED_SOLVE_STATES), Solve.elapsed_s.is_not(None))
         hist = HistogramMetricFamily(
             "solve_job_duration_seconds", "Wall time of ended solve jobs (all workers), by kind", labels=["kind"]
         )
@@ -102,15 +102,17 @@ class _SharedState:
         # last solve that ended, so a dashboard sees both live progress and the usual result.
         gap = GaugeMetricFamily("solver_gap_ratio", "Relative optimality gap", labels=["solve", "status"])
         running = db.session.execute(
-            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "running")
+            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == SolveStatus.RUNNING)
         ).all()
         last = db.session.execute(
             sa.select(Solve.id, Solve.objective, Solve.bound)
-            .where(Solve.status == "finished")
+            .where(Solve.status == SolveStatus.FINISHED)
             .order_by(Solve.finished_at.desc())
             .limit(1)
         ).all()
-        for (sid, objective, bound), status in [(r, "running") for r in running] + [(r, "finished") for r in last]:
+        for (sid, objective, bound), status in [(r, SolveStatus.RUNNING.value) for r in running] + [
+            (r, SolveStatus.FINISHED.value) for r in last
+        ]:
             if objective is not None and bound is not None:
                 gap.add_metric([sid, status], max(0.0, objective - bound) / max(abs(objective), 1e-9))
         yield gap

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .dates import iso_dates
 from .extensions import db
 from .models import (
     Cluster,
@@ -54,7 +55,7 @@ def upsert_school(la: LocalAuthority, s: dict) -> School:
     school.trust = named(Trust, la.id, s.get("trust"))
     school.lat, school.lon = s.get("lat"), s.get("lon")
     school.pupils = s.get("pupils")
-    school.closed_dates = sorted(set(s.get("closed_dates") or []))
+    school.closed_dates = iso_dates(s.get("closed_dates"))
     return school
 
 
@@ -68,7 +69,7 @@ def upsert_reviewer(la: LocalAuthority, r: dict, schools: dict[str, School]) -> 
     reviewer.specialisms = list(r.get("specialisms") or [])
     reviewer.max_reviews = r.get("max_reviews", 1)
     reviewer.day_rate = float(r.get("day_rate", 0.0))
-    reviewer.unavailable = sorted(set(r.get("unavailable") or []))
+    reviewer.unavailable = iso_dates(r.get("unavailable"))
     return reviewer
 
 
@@ -88,7 +89,7 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
         name=c.get("name") or "Untitled cycle",
         window_start=_date(c["window"]["start"]),
         window_end=_date(c["window"]["end"]),
-        excluded_dates=sorted(set(c.get("excluded_dates") or [])),
+        excluded_dates=iso_dates(c.get("excluded_dates")),
         freeze_before=_date(c.get("freeze_before")),
         cluster_budgets=dict(c.get("cluster_budgets") or {}),
         policy=dict(c.get("policy") or {}),

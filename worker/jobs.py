@@ -13,14 +13,12 @@ import os
 import threading
 import time
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
 from rq import Retry, get_current_job
 
 import solver
-from service import create_app, nightly, solves, what_ifs
+from service import create_app, nightly, solve_lifecycle, solves, what_ifs
 from service.extensions import db
-from service.models import ACTIVE_SOLVE_STATES, Solve, utcnow
 from service.scenario import build_scenario
 
 from .heartbeat import beating
@@ -135,11 +133,7 @@ def _retry_later(solve_id: str, exc: BaseException):
     log.warning("solve %s: transient error, retrying: %s: %s", solve_id, type(exc).__name__, exc)
     with contextlib.suppress(Exception):
         db.session.rollback()
-        db.session.execute(
-            sa.update(Solve)
-            .where(Solve.id == solve_id, Solve.status == "running")
-            .values(status="queued", started_at=None)
-        )
+        solve_lifecycle.hand_back(solve_id)
         db.session.commit()
     return Retry(max=len(RETRY_INTERVALS_S), interval=RETRY_INTERVALS_S)
 
@@ -155,10 +149,6 @@ def solve_job_failed(job, connection, exc_type=None, exc_value=None, tb=None) ->
     else:
         error = f"{name}: {exc_value}"
     with _app().app_context():
-        db.session.execute(
-            sa.update(Solve)
-            .where(Solve.id == job.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
-            .values(status="failed", error=error, finished_at=utcnow())
-        )
+        solve_lifecycle.fail(job.id, error)  # unless it ended already
         db.session.commit()
         db.session.remove()

@@ -13,7 +13,7 @@ from solver import load_scenario
 from solver.causes import cycle_causes
 from solver.costs import plan_cost
 
-from .. import plans
+from .. import ownership, plans
 from ..cycle_state import cycle_state
 from ..errors import NotFound
 from ..exports import names
@@ -25,16 +25,13 @@ from ..solves import active_solve, reap_if_dead
 
 
 def own_cycle(user: User, cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or user.role != "la_admin" or cycle.la_id != user.la_id:
+    if user.role != "la_admin":  # a headteacher's pages show no cycle
         raise NotFound("cycle not found")
-    return cycle
+    return ownership.own(user, Cycle, Cycle.id == cycle_id, what="cycle")
 
 
 def cycles_for(user: User) -> list[dict]:
-    cycles = db.session.scalars(
-        db.select(Cycle).where(Cycle.la_id == user.la_id).order_by(Cycle.window_start.desc(), Cycle.id.desc())
-    )
+    cycles = db.session.scalars(ownership.visible(user, Cycle).order_by(Cycle.window_start.desc(), Cycle.id.desc()))
     out = []
     for cycle in cycles:
         versions = plans.versions(cycle)

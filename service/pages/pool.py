@@ -12,7 +12,7 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from .. import head_accounts, pool, pool_import
+from .. import head_accounts, ownership, pool, pool_import
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
@@ -74,10 +74,7 @@ def school_cluster(user):
 
 
 def _own_school(user, urn) -> School:
-    school = db.session.scalar(db.select(School).where(School.la_id == user.la_id, School.urn == urn))
-    if school is None:
-        raise DomainNotFound("school not found")
-    return school
+    return ownership.own(user, School, School.urn == urn, what="school")
 
 
 @bp.route("/schools/<urn>", methods=["GET", "POST"])
@@ -128,10 +125,7 @@ def reviewers(user):
 
 
 def _own_reviewer(user, ext_id) -> Reviewer:
-    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
-    if reviewer is None:
-        raise DomainNotFound("reviewer not found")
-    return reviewer
+    return ownership.own(user, Reviewer, Reviewer.ext_id == ext_id, what="reviewer")
 
 
 @bp.route("/reviewers/<ext_id>", methods=["GET", "POST"])

@@ -2,10 +2,9 @@
 
 from flask import jsonify, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import audit, cycle_settings
-from ...auth import current_user, require
+from ...auth import current_user
 from ...errors import Conflict as ConflictError
 from ...errors import InvalidInput
 from ...extensions import db
@@ -13,10 +12,13 @@ from ...models import Cycle, LocalAuthority
 from ...scenario import build_scenario
 from ...scenario_import import create_cycle
 from ...solves import active_solve
-from ..scope import own_cycle
+from ..roles import Blueprint
+from ..scope import mine, own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
 
-blp = Blueprint("cycles", __name__, url_prefix="/api/v1", description="Review cycles (LA admins only).")
+blp = Blueprint(
+    "cycles", __name__, url_prefix="/api/v1", description="Review cycles (LA admins only).", roles=("la_admin",)
+)
 
 SCENARIO_BODY = {
     "description": "A whole scenario (contract v1): schools and reviewers are upserted by URN / id.",
@@ -27,13 +29,11 @@ SCENARIO_BODY = {
 
 @blp.route("/cycles")
 class Cycles(MethodView):
-    @require("la_admin")
     @blp.response(200, CycleSchema(many=True))
     def get(self):
         """List the cycles of my local authority"""
-        return db.session.scalars(db.select(Cycle).where(Cycle.la_id == current_user().la_id).order_by(Cycle.id)).all()
+        return db.session.scalars(mine(Cycle).order_by(Cycle.id)).all()
 
-    @require("la_admin")
     @blp.doc(requestBody=SCENARIO_BODY)
     @blp.response(201, CreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(422, description="The scenario is invalid: every problem, keyed by its JSON path")
@@ -51,13 +51,11 @@ class Cycles(MethodView):
 
 @blp.route("/cycles/<int:cycle_id>")
 class CycleById(MethodView):
-    @require("la_admin")
     @blp.response(200, CycleSchema)
     def get(self, cycle_id):
         """Read a cycle"""
         return own_cycle(cycle_id)
 
-    @require("la_admin")
     @blp.arguments(CycleUpdateSchema)
     @blp.response(200, CycleSchema)
     def patch(self, changes, cycle_id):
@@ -66,7 +64,6 @@ class CycleById(MethodView):
         db.session.commit()
         return cycle
 
-    @require("la_admin")
     @blp.response(204)
     def delete(self, cycle_id):
         """Delete a cycle, its reviews, solves and plan versions"""
@@ -83,7 +80,6 @@ class CycleById(MethodView):
 
 @blp.route("/cycles/<int:cycle_id>/scenario")
 class CycleScenario(MethodView):
-    @require("la_admin")
     @blp.response(
         200,
         {"$ref": "#/components/schemas/Scenario"},

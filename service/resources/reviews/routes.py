@@ -1,13 +1,12 @@
 """The schools to be reviewed in a cycle."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import reviews
-from ...auth import require
 from ...extensions import db
 from ...models import Review, School
 from ...plans import review_for
+from ..roles import Blueprint
 from ..scope import own_cycle
 from .schemas import ReviewOutSchema, ReviewSchema
 
@@ -16,12 +15,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/cycles/<int:cycle_id>/reviews",
     description="Reviews of a cycle (LA admins only).",
+    roles=("la_admin",),
 )
 
 
 @blp.route("")
 class Reviews(MethodView):
-    @require("la_admin")
     @blp.response(200, ReviewOutSchema(many=True))
     def get(self, cycle_id):
         """List the reviews of a cycle"""
@@ -30,7 +29,6 @@ class Reviews(MethodView):
             db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
         ).all()
 
-    @require("la_admin")
     @blp.arguments(ReviewSchema)
     @blp.response(201, ReviewOutSchema)
     def post(self, data, cycle_id):
@@ -42,13 +40,11 @@ class Reviews(MethodView):
 
 @blp.route("/<urn>")
 class ReviewByUrn(MethodView):
-    @require("la_admin")
     @blp.response(200, ReviewOutSchema)
     def get(self, cycle_id, urn):
         """Read a review"""
         return review_for(own_cycle(cycle_id), urn)
 
-    @require("la_admin")
     @blp.arguments(ReviewSchema(partial=True, exclude=("school_urn",)))
     @blp.response(200, ReviewOutSchema)
     def patch(self, data, cycle_id, urn):
@@ -57,7 +53,6 @@ class ReviewByUrn(MethodView):
         db.session.commit()
         return review
 
-    @require("la_admin")
     @blp.response(204)
     def delete(self, cycle_id, urn):
         """Stop reviewing a school in this cycle"""
