@@ -28,8 +28,16 @@ def money(x: float) -> int:
 
 
 class PairingModel:
-    def __init__(self, inst: Instance, with_support: bool = False):
+    """`keep`: the (reviewer, school) pairs to model (None: every eligible pair). A model of
+    some pairs only is a restriction of the cycle's: its bound holds for plans of those
+    pairs, so whoever leaves pairs out sets `left_out`, a proven floor of every plan that
+    uses one of them (`relax.py`), and `floor`, a proven bound of the whole model; the
+    search then reports `max(floor, min(its bound, left_out))` (`pairing.pair`)."""
+
+    def __init__(self, inst: Instance, with_support: bool = False, keep: set[tuple[str, str]] | None = None):
         self.inst = inst
+        self.left_out: float | None = None  # pounds, in this model's terms (with support: both halves)
+        self.floor: float | None = None  # pounds, likewise
         sc = inst.sc
         c, w = sc.cycle, sc.cycle.weights
         m = self.m = cp_model.CpModel()
@@ -41,14 +49,16 @@ class PairingModel:
         self.constant = 0  # scaled cost that no decision changes
         terms: list[tuple[cp_model.IntVar, int]] = []
 
+        # In the instance's order whatever `keep` is: the same model for the same pairs.
+        pairs = [(k, p) for k, p in inst.pairs.items() if keep is None or k in keep]
         by_review: dict[str, list[str]] = defaultdict(list)
         by_reviewer: dict[str, list[str]] = defaultdict(list)
-        for rid, urn in inst.pairs:
+        for (rid, urn), _ in pairs:
             by_review[urn].append(rid)
             by_reviewer[rid].append(urn)
         self.by_review, self.by_reviewer = by_review, by_reviewer
 
-        for (rid, urn), p in inst.pairs.items():
+        for (rid, urn), p in pairs:
             v = m.new_bool_var(f"x[{rid},{urn}]")
             self.x[(rid, urn)] = v
             terms.append((v, money(p.cost)))

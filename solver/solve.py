@@ -29,6 +29,7 @@ from .halves import Joined, Nogood, halves_may_meet, join_halves
 from .instance import Instance, build_instance
 from .model import PairingModel
 from .pairing import Pairing, ProgressFn, SearchSettings, Teams, pair, previous_teams
+from .relax import KEEP_PER_SEAT, relax
 from .repair import Dated, dates_for, nogoods_for
 from .scenario import Scenario, load_scenario
 from .support import SupportAnswer, best_support, forbidden_by
@@ -72,6 +73,7 @@ class _Search:
     alone: SupportAnswer  # the support half solved alone
     quick: Teams  # the greedy pairing: the answer when CP-SAT finds none in time
     coupled: bool  # the support conflict rule may join the halves
+    modelled: ModelPairs
     pm: PairingModel
     joint: bool = False  # pm is the joint model (both halves)
     continued: bool = False  # the first search was given more time instead of dating
@@ -119,12 +121,46 @@ def search(inst: Instance, settings: SearchSettings, time_limit: float) -> Outco
 def _start(inst: Instance, settings: SearchSettings, time_limit: float) -> _Search:
     # The support half on its own: a proven bound for any plan, and the matching to keep
     # when the teams allow it (the only rule joining the halves is the support conflict).
-    alone = best_support(inst, min(5.0, 0.1 * time_limit), forbidden_by(inst, {}))
-    pm = PairingModel(inst)
-    quick = greedy_teams(inst, alone.matching, start=previous_teams(inst, pm))
+    support_time = min(30.0, 0.1 * time_limit)
+    alone = best_support(inst, support_time, forbidden_by(inst, {}), settings.workers, settings.seed)
+    quick = greedy_teams(inst, alone.matching, start=previous_teams(inst))
+    modelled = model_pairs(inst, quick, 0.1 * time_limit)
+    pm = modelled.model(inst, alone)
     pm.hint(quick)
     deadline = settings.started + time_limit
-    return _Search(inst, settings, deadline, alone, quick, halves_may_meet(inst, alone), pm)
+    return _Search(inst, settings, deadline, alone, quick, halves_may_meet(inst, alone), modelled, pm)
+
+
+@dataclass(frozen=True)
+class ModelPairs:
+    """The pairs the pairing model holds, and what a model of only those must report."""
+
+    keep: set[tuple[str, str]] | None = None  # None: every eligible pair
+    left_out: float | None = None  # proven floor of reviews halves using a pair not kept, pounds
+    floor: float | None = None  # proven bound of the reviews half (the relaxation's), pounds
+
+    def model(self, inst: Instance, alone: SupportAnswer, with_support: bool = False) -> PairingModel:
+        """The pairing model over these pairs (the joint model's figures hold the support
+        half too: its proven bound alone adds to both)."""
+        pm = PairingModel(inst, with_support=with_support, keep=self.keep)
+        extra = alone.bound if with_support else 0.0
+        pm.left_out = None if self.left_out is None else self.left_out + extra
+        pm.floor = None if self.floor is None else self.floor + extra
+        return pm
+
+
+def model_pairs(inst: Instance, quick: Teams, time_limit: float) -> ModelPairs:
+    """The pairs worth modelling: every one for a cycle of up to KEEP_PER_SEAT eligible
+    pairs per team seat (as before); else that many, the cheapest by the LP (`relax.py`),
+    and those of the greedy and the previous teams (the hints)."""
+    limit = KEEP_PER_SEAT * sum(inst.sc.team_size_of(rv) for rv in inst.open_reviews)
+    if len(inst.pairs) <= limit:
+        return ModelPairs()
+    relaxation = relax(inst, time_limit)
+    must = {(rid, urn) for urn, rids in quick.items() for rid in rids}
+    must |= {(rid, urn) for urn, rids in previous_teams(inst).items() for rid in rids}
+    keep, left_out = relaxation.keep(limit, must)
+    return ModelPairs(keep, left_out, relaxation.bound)
 
 
 def _pair(s: _Search, attempt: int) -> Pairing:
@@ -147,7 +183,7 @@ def _go_joint(s: _Search, joined: Joined) -> None:
     """These teams cost the support half more than it costs alone: solve both halves
     together, from this plan, keeping every cut made so far."""
     s.joint = True
-    s.pm = PairingModel(s.inst, with_support=True)
+    s.pm = s.modelled.model(s.inst, s.alone, with_support=True)
     s.pm.support_floor(s.alone.bound)
     for ng in s.nogoods:
         s.pm.forbid_together(ng)
