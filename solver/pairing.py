@@ -97,9 +97,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports the whole cycle's objective and bound: the pairing search's plus the support
     half's (its best matching, and its proven bound)."""
 
-    def __init__(
-        self, pm: PairingModel, on_progress: ProgressFn | None, support: SupportAnswer | None, started: float
-    ):
+    def __init__(self, pm: PairingModel, on_progress: ProgressFn | None, support: SupportAnswer | None, started: float):
         super().__init__()
         self.pm, self.on_progress, self.started = pm, on_progress, started
         # The joint model's objective already holds the support half.

@@ -72,9 +72,7 @@ class _Arrays:
         change = w.change
         # The model's objective: pair costs, less `change` for a previous pair kept, plus a
         # constant (every review unstaffed, every previous pair dropped).
-        self.cost = np.array(
-            [p.cost - (change if k in prev else 0.0) for k, p in inst.pairs.items()], dtype=np.float64
-        )
+        self.cost = np.array([p.cost - (change if k in prev else 0.0) for k, p in inst.pairs.items()], dtype=np.float64)
         self.constant = sum(w.unstaffed * rv.priority for rv in inst.open_reviews) + change * len(prev)
         self.ui = np.array([self.review_at[u] for _, u in self.keys], dtype=np.int64)
         self.ri = np.array([self.reviewer_at[r] for r, _ in self.keys], dtype=np.int64)
@@ -160,7 +158,7 @@ class _ColumnLp:
         self.obj = lp.Objective()
         self.has = np.zeros(len(a.keys), dtype=bool)
         self.team, self.lead = [], []
-        for u, urn in enumerate(a.reviews):
+        for u in range(len(a.reviews)):
             y = lp.NumVar(0.0, 1.0, "")
             self.obj.SetCoefficient(y, -float(a.penalty[u]))
             team = lp.Constraint(0.0, 0.0)  # sum x - size y == 0
@@ -270,4 +268,3 @@ def _team_prices(price: np.ndarray, lead: np.ndarray, size: int, lead_required: 
         else:
             with_pair[nonlead] = np.inf
     return best, with_pair
-

@@ -98,7 +98,7 @@ class _SupportModel:
             )
         self.met_priority = sum(reqs[q].priority * v for (q, _), v in u.items())
 
-    def _solve(self, time_limit: float, workers: int, seed: int) -> tuple[cp_model.CpSolver, int]:
+    def _solve(self, time_limit: float, workers: int, seed: int) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.1, time_limit)
         solver.parameters.num_workers = max(1, workers)
@@ -114,7 +114,7 @@ class _SupportModel:
         return math.floor(solver.best_objective_bound + 1e-6)  # whole numbers: its bound rounds down
 
     def min_cost(self, cap: int | None, time_limit: float, workers: int, seed: int) -> SupportAnswer:
-        inst, u, reqs = self.inst, self.u, self.reqs
+        inst, u = self.inst, self.u
         w = inst.sc.cycle.weights
         if cap is not None:
             self.m.add(self.met_priority <= cap)  # valid: no plan meets more
