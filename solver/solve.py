@@ -115,7 +115,14 @@ def search(inst: Instance, settings: SearchSettings, time_limit: float) -> Outco
             break
         _repair(s, joined, dated)
     assert joined is not None  # the loop runs at least once
-    return Outcome(joined.teams, dated.dates, dated.undated, joined.support.matching, s.bound, proven)
+    # Every plan staffing a review costs at least the relaxation's bound with it staffed,
+    # plus the support half's bound (the halves' bounds add: the rule joining them is dropped).
+    floors = {}
+    if s.modelled.floor is not None:
+        relaxed = s.modelled.floor + s.alone.bound
+        s.bound = relaxed if s.bound is None else max(s.bound, relaxed)
+        floors = {u: s.modelled.floor + extra + s.alone.bound for u, extra in s.modelled.staff_extra.items()}
+    return Outcome(joined.teams, dated.dates, dated.undated, joined.support.matching, s.bound, proven, floors)
 
 
 def _start(inst: Instance, settings: SearchSettings, time_limit: float) -> _Search:
@@ -138,6 +145,7 @@ class ModelPairs:
     keep: set[tuple[str, str]] | None = None  # None: every eligible pair
     left_out: float | None = None  # proven floor of reviews halves using a pair not kept, pounds
     floor: float | None = None  # proven bound of the reviews half (the relaxation's), pounds
+    staff_extra: dict[str, float] = field(default_factory=dict)  # review -> least extra cost of staffing it
 
     def model(self, inst: Instance, alone: SupportAnswer, with_support: bool = False) -> PairingModel:
         """The pairing model over these pairs (the joint model's figures hold the support
@@ -160,7 +168,7 @@ def model_pairs(inst: Instance, quick: Teams, time_limit: float) -> ModelPairs:
     must = {(rid, urn) for urn, rids in quick.items() for rid in rids}
     must |= {(rid, urn) for urn, rids in previous_teams(inst).items() for rid in rids}
     keep, left_out = relaxation.keep(limit, must)
-    return ModelPairs(keep, left_out, relaxation.bound)
+    return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra)
 
 
 def _pair(s: _Search, attempt: int) -> Pairing:
