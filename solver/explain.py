@@ -71,7 +71,9 @@ def _prove_unstaffed(inst: Instance, plan: dict, staff_floor: dict[str, float]) 
             why = f"proven: every plan that staffs this review costs at least £{floor:,.2f}, no less than this one"
         else:
             proven = False
-            why = "not proven: a team for it exists, and a cheaper plan staffing it may exist; none was found in the time"
+            why = (
+                "not proven: a team for it exists, and a cheaper plan staffing it may exist; none was found in the time"
+            )
         entry["reasons"].append(why)
         entry["proven"] = proven
 

@@ -34,8 +34,18 @@ class PairingModel:
     uses one of them (`relax.py`), and `floor`, a proven bound of the whole model; the
     search then reports `max(floor, min(its bound, left_out))` (`pairing.pair`)."""
 
-    def __init__(self, inst: Instance, with_support: bool = False, keep: set[tuple[str, str]] | None = None):
+    def __init__(
+        self,
+        inst: Instance,
+        with_support: bool = False,
+        keep: set[tuple[str, str]] | None = None,
+        shares: dict[str | None, float] | None = None,
+    ):
+        """`shares`: the pounds this model may spend of each budget (None: the LA's backfill
+        budget, else a cluster's), in place of what the fixed visits leave: a part of a split
+        cycle gets its share (`split.py`)."""
         self.inst = inst
+        self.shares = shares or {}
         self.left_out: float | None = None  # pounds, in this model's terms (with support: both halves)
         self.floor: float | None = None  # pounds, likewise
         sc = inst.sc
@@ -189,7 +199,7 @@ class PairingModel:
             return round(sc.reviewer_by_id[rid].day_rate * vd * 100)  # pence, exact for money inputs
 
         if c.backfill_budget is not None:
-            left = math.floor((c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
+            left = math.floor(self.shares.get(None, c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
             self.m.add(sum(backfill(rid) * v for (rid, _), v in self.x.items()) <= left)
         for name, limit in c.cluster_budgets.items():
             xs = [
@@ -197,7 +207,7 @@ class PairingModel:
                 for (rid, _), v in self.x.items()
                 if (home := inst.rules.home(sc.reviewer_by_id[rid])) is not None and home.cluster == name
             ]
-            left = math.floor((limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
+            left = math.floor(self.shares.get(name, limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
             if xs:
                 self.m.add(sum(backfill(rid) * v for rid, v in xs) <= left)
 

@@ -43,6 +43,7 @@ class Relaxation:
     extra: dict[tuple[str, str], float]  # pair -> proven least extra cost of using it
     staff_extra: dict[str, float]  # review -> proven least extra cost of staffing it
     lp_value: float  # the LP optimum over the pairs it saw (for the log, not a bound)
+    lp_use: dict[tuple[str, str], float]  # the LP optimum's pairs and their (fractional) values
     rounds: int
     columns: int  # pairs the LP saw
     seconds: float
@@ -102,6 +103,7 @@ def relax(inst: Instance, time_limit: float) -> Relaxation:
     lam = np.zeros(len(a.reviewers))
     mu = np.zeros(len(a.budgets))
     lp_value, rounds, columns = float("nan"), 0, 0
+    lp_use: dict[tuple[str, str], float] = {}
     if len(a.keys):
         lp = _ColumnLp(a)
         lp.add(_cheapest(a))
@@ -113,12 +115,14 @@ def relax(inst: Instance, time_limit: float) -> Relaxation:
                 break
             lp.add(_most_negative(a, new, rc))
         columns = int(lp.has.sum())
+        lp_use = lp.used()
     bound, extra, staff_extra = _lagrangian(a, lam, mu)
     return Relaxation(
         bound=bound,
         extra=dict(zip(a.keys, extra.tolist())),
         staff_extra={urn: float(staff_extra[i]) for i, urn in enumerate(a.reviews)},
         lp_value=lp_value,
+        lp_use=lp_use,
         rounds=rounds,
         columns=columns,
         seconds=time.monotonic() - started,
@@ -157,6 +161,7 @@ class _ColumnLp:
         inf = lp.infinity()
         self.obj = lp.Objective()
         self.has = np.zeros(len(a.keys), dtype=bool)
+        self.x: dict[int, pywraplp.Variable] = {}
         self.team, self.lead = [], []
         for u in range(len(a.reviews)):
             y = lp.NumVar(0.0, 1.0, "")
@@ -172,13 +177,17 @@ class _ColumnLp:
         self.budget = [lp.Constraint(-inf, float(limit)) for limit, _ in a.budgets]
         self.obj.SetMinimization()
 
+    def used(self) -> dict[tuple[str, str], float]:
+        """The pairs the last LP optimum uses, with their values."""
+        return {self.a.keys[j]: x.solution_value() for j, x in self.x.items() if x.solution_value() > 1e-6}
+
     def add(self, idx: np.ndarray) -> None:
         a, lp = self.a, self.lp
         for j in idx.tolist():
             if self.has[j]:
                 continue
             self.has[j] = True
-            x = lp.NumVar(0.0, 1.0, "")
+            x = self.x[j] = lp.NumVar(0.0, 1.0, "")
             self.obj.SetCoefficient(x, float(a.cost[j]))
             u = int(a.ui[j])
             self.team[u].SetCoefficient(x, 1.0)

@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 
 from .explain import Outcome, explain, infeasible_plan
 from .greedy import greedy_teams
-from .halves import Joined, Nogood, halves_may_meet, join_halves
+from .halves import Joined, Nogood, halves_may_meet, join_halves, pairing_cost
 from .instance import Instance, build_instance
 from .model import PairingModel
 from .pairing import Pairing, ProgressFn, SearchSettings, Teams, pair, previous_teams
-from .relax import KEEP_PER_SEAT, relax
+from .relax import KEEP_PER_SEAT, Relaxation, relax
 from .repair import Dated, dates_for, nogoods_for
 from .scenario import Scenario, load_scenario
+from .split import RunParts, merge, partition, run_here
 from .support import SupportAnswer, best_support, forbidden_by
 
 MAX_REPAIRS = 5
@@ -47,11 +48,15 @@ def solve(
     stop: threading.Event | None = None,
     gap_limit: float | None = None,
     log: bool = False,
+    parts: int = 1,
+    run_parts: RunParts | None = None,
 ) -> dict:
     """Solve one cycle. Raises `scenario.ScenarioError` for bad input; never half-answers.
 
     `gap_limit` (a fraction, e.g. 0.005) ends the search once the plan is proven that close
     to the bound: the nightly re-optimisation of many cycles needs good plans, not proofs.
+    `parts` > 1 splits the first pairing search into that many parts (`split.py`), run by
+    `run_parts` (default: one after another here; `worker/fanout.py` runs them as RQ jobs).
     """
     started = time.monotonic()
     sc = load_scenario(scenario)
@@ -59,7 +64,9 @@ def solve(
     if inst.infeasible:
         return infeasible_plan(inst, started, workers)
     settings = SearchSettings(workers, seed, gap_limit, log, on_progress, stop, started)
-    outcome = search(inst, settings, time_limit)
+    if parts > 1 and run_parts is None:
+        run_parts = run_here(scenario, stop)
+    outcome = search(inst, settings, time_limit, parts, run_parts)
     return explain(inst, outcome, started, workers)
 
 
@@ -89,14 +96,20 @@ class _Search:
         return self.time_left() > 2.0 and not self.settings.stopped
 
 
-def search(inst: Instance, settings: SearchSettings, time_limit: float) -> Outcome:
+def search(
+    inst: Instance, settings: SearchSettings, time_limit: float, parts: int = 1, run_parts: RunParts | None = None
+) -> Outcome:
     """Steps 1-3 until every team is dated, or the time, the repairs or the caller run out."""
-    s = _start(inst, settings, time_limit)
+    s = _start(inst, settings, time_limit, parts)
     joined: Joined | None = None
     dated = Dated({}, [])
     proven = False
     for attempt in range(MAX_REPAIRS + 3):
-        joined = join_halves(inst, _pair(s, attempt), s.alone, s.best, s.nogoods)
+        if attempt == 0 and parts > 1 and run_parts is not None:
+            pairing = _split_pair(s, parts, run_parts)
+        else:
+            pairing = _pair(s, attempt)
+        joined = join_halves(inst, pairing, s.alone, s.best, s.nogoods)
         s.best = joined
         stopped, room = settings.stopped, s.room()
         if not s.joint and joined.support.value > s.alone.value + 1e-6 and room:
@@ -125,13 +138,13 @@ def search(inst: Instance, settings: SearchSettings, time_limit: float) -> Outco
     return Outcome(joined.teams, dated.dates, dated.undated, joined.support.matching, s.bound, proven, floors)
 
 
-def _start(inst: Instance, settings: SearchSettings, time_limit: float) -> _Search:
+def _start(inst: Instance, settings: SearchSettings, time_limit: float, parts: int = 1) -> _Search:
     # The support half on its own: a proven bound for any plan, and the matching to keep
     # when the teams allow it (the only rule joining the halves is the support conflict).
     support_time = min(30.0, 0.1 * time_limit)
     alone = best_support(inst, support_time, forbidden_by(inst, {}), settings.workers, settings.seed)
     quick = greedy_teams(inst, alone.matching, start=previous_teams(inst))
-    modelled = model_pairs(inst, quick, 0.1 * time_limit)
+    modelled = model_pairs(inst, quick, 0.1 * time_limit, priced=parts > 1)
     pm = modelled.model(inst, alone)
     pm.hint(quick)
     deadline = settings.started + time_limit
@@ -146,6 +159,7 @@ class ModelPairs:
     left_out: float | None = None  # proven floor of reviews halves using a pair not kept, pounds
     floor: float | None = None  # proven bound of the reviews half (the relaxation's), pounds
     staff_extra: dict[str, float] = field(default_factory=dict)  # review -> least extra cost of staffing it
+    relaxation: Relaxation | None = None
 
     def model(self, inst: Instance, alone: SupportAnswer, with_support: bool = False) -> PairingModel:
         """The pairing model over these pairs (the joint model's figures hold the support
@@ -157,18 +171,46 @@ class ModelPairs:
         return pm
 
 
-def model_pairs(inst: Instance, quick: Teams, time_limit: float) -> ModelPairs:
+def model_pairs(inst: Instance, quick: Teams, time_limit: float, priced: bool = False) -> ModelPairs:
     """The pairs worth modelling: every one for a cycle of up to KEEP_PER_SEAT eligible
     pairs per team seat (as before); else that many, the cheapest by the LP (`relax.py`),
-    and those of the greedy and the previous teams (the hints)."""
+    and those of the greedy and the previous teams (the hints). `priced`: run the LP even
+    when every pair is kept (a split cycle's bound needs its prices)."""
     limit = KEEP_PER_SEAT * sum(inst.sc.team_size_of(rv) for rv in inst.open_reviews)
-    if len(inst.pairs) <= limit:
+    if len(inst.pairs) <= limit and not priced:
         return ModelPairs()
     relaxation = relax(inst, time_limit)
+    if len(inst.pairs) <= limit:
+        return ModelPairs(None, None, relaxation.bound, relaxation.staff_extra, relaxation)
     must = {(rid, urn) for urn, rids in quick.items() for rid in rids}
     must |= {(rid, urn) for urn, rids in previous_teams(inst).items() for rid in rids}
     keep, left_out = relaxation.keep(limit, must)
-    return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra)
+    return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra, relaxation)
+
+
+def _split_pair(s: _Search, parts: int, run_parts: RunParts) -> Pairing:
+    """Step 1 split into parts, solved apart and merged (`split.py`). When the merged teams
+    break a rule between parts, or a part gave no answer, the whole model searches on from
+    them instead. The bound is the relaxation's (the parts are restrictions of the cycle)."""
+    inst, settings, relaxation = s.inst, s.settings, s.modelled.relaxation
+    assert relaxation is not None  # model_pairs(priced=True) when parts > 1
+    keep = s.modelled.keep or set(inst.pairs)
+    specs = partition(inst, keep, parts, s.quick, relaxation, settings.seed, settings.workers)
+    if len(specs) < 2:
+        return _pair(s, 0)
+    share = 0.5 if s.coupled else 0.85
+    results = run_parts(specs, max(0.2, s.time_left() * share - 0.2))
+    merged = merge(inst, specs, results)
+    if not merged.whole:
+        s.pm.hint(merged.teams)
+        return _pair(s, 0)
+    bound = relaxation.bound + s.alone.bound
+    s.bound = bound if s.bound is None else max(s.bound, bound)
+    cost = pairing_cost(inst, merged.teams)
+    if settings.on_progress:
+        settings.on_progress(cost + s.alone.value, s.bound, time.monotonic() - settings.started)
+    # Proven optimal only when the merged teams cost no more than the relaxation's bound.
+    return Pairing(True, merged.teams, bound, cost <= relaxation.bound + 1e-6)
 
 
 def _pair(s: _Search, attempt: int) -> Pairing:
