@@ -33,6 +33,7 @@ class Outcome:
     proven: bool  # the teams and support are proven optimal for the cycle (before dating)
     # review -> proven lower bound of every plan that staffs it, pounds (where known)
     staff_floor: dict[str, float] = field(default_factory=dict)
+    parts: int = 1  # the first pairing search was split into this many parts (split.py)
 
 
 def explain(inst: Instance, outcome: Outcome, started: float, workers: int) -> dict:
@@ -45,6 +46,8 @@ def explain(inst: Instance, outcome: Outcome, started: float, workers: int) -> d
     plan["bound"] = bound
     date_cost = plan["changes"]["date_changes"] * inst.sc.cycle.weights.date_change
     plan["status"] = "OPTIMAL" if outcome.proven and not outcome.undated and date_cost == 0 else "FEASIBLE"
+    if outcome.parts > 1:
+        plan["solver"]["parts"] = outcome.parts
     _prove_unstaffed(inst, plan, outcome.staff_floor)
     return plan
 

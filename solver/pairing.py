@@ -141,10 +141,13 @@ def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading
         return done
 
     def run() -> None:
+        # Asked again until the search ends: a stop set before CP-SAT has started its search
+        # would otherwise be lost (measured: a part stopped while its model was being built
+        # ran its whole time).
         while not done.is_set():
             if stop.wait(0.1):
                 solver.stop_search()
-                return
+                done.wait(0.1)
 
     threading.Thread(target=run, daemon=True).start()
     return done

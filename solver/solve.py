@@ -82,6 +82,7 @@ class _Search:
     coupled: bool  # the support conflict rule may join the halves
     modelled: ModelPairs
     pm: PairingModel
+    split_into: int = 1  # parts of the first search (1: not split)
     joint: bool = False  # pm is the joint model (both halves)
     continued: bool = False  # the first search was given more time instead of dating
     nogoods: list[Nogood] = field(default_factory=list)
@@ -135,7 +136,9 @@ def search(
         relaxed = s.modelled.floor + s.alone.bound
         s.bound = relaxed if s.bound is None else max(s.bound, relaxed)
         floors = {u: s.modelled.floor + extra + s.alone.bound for u, extra in s.modelled.staff_extra.items()}
-    return Outcome(joined.teams, dated.dates, dated.undated, joined.support.matching, s.bound, proven, floors)
+    return Outcome(
+        joined.teams, dated.dates, dated.undated, joined.support.matching, s.bound, proven, floors, s.split_into
+    )
 
 
 def _start(inst: Instance, settings: SearchSettings, time_limit: float, parts: int = 1) -> _Search:
@@ -199,6 +202,7 @@ def _split_pair(s: _Search, parts: int, run_parts: RunParts) -> Pairing:
     if len(specs) < 2:
         return _pair(s, 0)
     share = 0.5 if s.coupled else 0.85
+    s.split_into = len(specs)
     results = run_parts(specs, max(0.2, s.time_left() * share - 0.2))
     merged = merge(inst, specs, results)
     if not merged.whole:

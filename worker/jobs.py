@@ -15,6 +15,7 @@ import time
 
 from flask import current_app, has_app_context
 
+from . import fanout
 from .heartbeat import beating
 from .transient import is_transient
 
@@ -71,7 +72,6 @@ def reoptimise_cycle(solve_id: str, night: str) -> int | None:
 
 
 def _run(solve_id: str, night: dt.date | None = None):
-    import solver
     from service import nightly, solves, what_ifs
     from service.scenario import build_scenario
 
@@ -94,8 +94,11 @@ def _run(solve_id: str, night: dt.date | None = None):
                     scenario = build_scenario(cycle)
                 progress = solves.ProgressReporter(solve_id, job=job)
                 with solves.cancel_watch(solve_id, threading.Event()) as stop:
-                    plan = solver.solve(
+                    # Over the idle workers when there are any (fanout.py); else solver.solve.
+                    plan = fanout.solve(
                         scenario,
+                        connection=job.connection if job else None,
+                        queue_name=job.origin if job else None,
                         time_limit=solve.time_limit_s,
                         workers=config["SOLVER_WORKERS"],
                         on_progress=progress,
