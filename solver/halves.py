@@ -40,13 +40,13 @@ def join_halves(
     return Joined(pairing.teams, support, cost, pairing.optimal)
 
 
-def support_for(inst: Instance, teams: Teams, alone: SupportAnswer) -> SupportAnswer:
+def support_for(inst: Instance, teams: Teams, alone: SupportAnswer, workers: int = 1) -> SupportAnswer:
     """The best support for these teams: the matching found alone when the teams leave it
     standing, else the support half solved again without the pairs the teams rule out."""
     forbidden = forbidden_by(inst, teams)
     if not any((q, p) in forbidden for q, p in alone.matching.items()):
         return alone
-    return best_support(inst, 5.0, forbidden)
+    return best_support(inst, 5.0, forbidden, workers)
 
 
 def pairing_cost(inst: Instance, teams: Teams) -> float:

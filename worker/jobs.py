@@ -16,11 +16,11 @@ import time
 from flask import current_app, has_app_context
 from rq import Retry, get_current_job
 
-import solver
 from service import create_app, nightly, solve_lifecycle, solves, what_ifs
 from service.extensions import db
 from service.scenario import build_scenario
 
+from . import fanout
 from .heartbeat import beating
 from .transient import is_transient
 
@@ -90,8 +90,11 @@ def _run(solve_id: str, night: dt.date | None = None):
                     scenario = build_scenario(cycle)
                 progress = solves.ProgressReporter(solve_id, job=job)
                 with solves.cancel_watch(solve_id, threading.Event()) as stop:
-                    plan = solver.solve(
+                    # Over the idle workers when there are any (fanout.py); else solver.solve.
+                    plan = fanout.solve(
                         scenario,
+                        connection=job.connection if job else None,
+                        queue_name=job.origin if job else None,
                         time_limit=solve.time_limit_s,
                         workers=config["SOLVER_WORKERS"],
                         on_progress=progress,
