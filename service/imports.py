@@ -17,12 +17,13 @@ import re
 
 from pyproj import Transformer
 
+from solver.scenario import PHASES
+
 from . import head_accounts
 from .dates import iso_dates
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
-from .resources.fields import PHASES
 from .scenario_import import named
 from .spreadsheets import is_xlsx, read_xlsx
 

@@ -15,7 +15,7 @@ from solver.calendar import Calendar
 from solver.check import check
 from solver.costs import price_plan
 
-from . import visit_index
+from . import audit, visit_index
 from .errors import Conflict as ConflictError
 from .errors import InvalidInput, NotFound
 from .extensions import db
@@ -208,4 +208,6 @@ def upload_version(cycle: Cycle, plan, *, note: str | None = None) -> PlanVersio
             where = re.match(r"([\w.\[\]]+)(?: \([^)]*\))?: ", problem)
             errors.setdefault(where.group(1) if where else "plan", []).append(problem)
         raise InvalidInput(f"the plan breaks {len(problems)} rule(s) of this cycle: {problems[0]}", errors)
-    return store_version(cycle, plan, source="upload", note=note or "plan uploaded")
+    version = store_version(cycle, plan, source="upload", note=note or "plan uploaded")
+    audit.cycle_event("plan.uploaded", cycle, f"added version {version.number} (uploaded)", version=version.number)
+    return version

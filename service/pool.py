@@ -14,12 +14,13 @@ import re
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
+from solver.scenario import PHASES
+
 from . import head_accounts
 from .dates import iso_dates
 from .errors import InvalidInput, already_exists
 from .extensions import db, flatten_errors
 from .models import Cluster, Cycle, PlanVersion, Reviewer, School, Trust
-from .resources.fields import PHASES
 from .resources.reviewers.schemas import ReviewerSchema
 from .resources.schools.schemas import SchoolSchema
 from .scenario_import import named

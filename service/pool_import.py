@@ -214,6 +214,14 @@ def kept(user: User, kind: str, upload_id: str) -> PoolUpload:
     return upload
 
 
+def import_at_once(la_id: int, kind: str, raw: bytes, fmt: str = "auto") -> dict:
+    """The API's import: checked and written at once, without a preview (a bad file writes nothing)."""
+    la = db.session.get(LocalAuthority, la_id)
+    result = imports.import_schools(la, raw, fmt) if kind == "schools" else imports.import_reviewers(la, raw)
+    audit.record(f"pool.{kind}_imported", f"imported {kind} ({result})", la_id=la.id, details=result)
+    return result
+
+
 def confirm(user: User, kind: str, upload_id: str) -> dict:
     """Write a previewed upload, exactly as previewed; the caller commits (one transaction)."""
     upload = kept(user, kind, upload_id)

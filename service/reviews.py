@@ -11,6 +11,12 @@ from .plans import review_for
 from .scenario import build_scenario, validate
 
 
+def listing(cycle: Cycle) -> list[Review]:
+    """The cycle's reviews, by school URN."""
+    query = db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
+    return list(db.session.scalars(query))
+
+
 def apply(review: Review, data: dict) -> None:
     for key, value in data.items():
         setattr(review, key, value)

@@ -53,6 +53,13 @@ def this_process() -> str:
     return f"thread:{socket.gethostname()}:{os.getpid()}"
 
 
+def listing(cycle: Cycle) -> list[Solve]:
+    """The cycle's solves, newest first."""
+    return list(
+        db.session.scalars(db.select(Solve).where(Solve.cycle_id == cycle.id).order_by(Solve.created_at.desc()))
+    )
+
+
 def active_solve(cycle: Cycle) -> Solve | None:
     return db.session.scalar(db.select(Solve).where(Solve.cycle_id == cycle.id, Solve.status.in_(ACTIVE_SOLVE_STATES)))
 

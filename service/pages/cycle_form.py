@@ -12,11 +12,12 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from solver.scenario import PHASES
+
 from .. import new_cycle, pool
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import LocalAuthority
-from ..resources.fields import PHASES
 from .blueprint import bp
 from .ui import error_list
 from .views import page

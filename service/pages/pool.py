@@ -12,13 +12,14 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from solver.scenario import PHASES
+
 from .. import head_accounts, ownership, pool, pool_import
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
 from ..imports import GIAS_REQUIRED, REVIEWER_COLUMNS
 from ..models import LocalAuthority, Reviewer, School
-from ..resources.fields import PHASES
 from ..spreadsheets import xlsx_bytes
 from .blueprint import bp
 from .ui import error_list

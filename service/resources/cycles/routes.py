@@ -3,15 +3,11 @@
 from flask import jsonify, request, url_for
 from flask.views import MethodView
 
-from ... import audit, cycle_settings
+from ... import cycle_settings, cycles
 from ...auth import current_user
-from ...errors import Conflict as ConflictError
-from ...errors import InvalidInput
 from ...extensions import db
-from ...models import Cycle, LocalAuthority
+from ...models import Cycle
 from ...scenario import build_scenario
-from ...scenario_import import create_cycle
-from ...solves import active_solve
 from ..roles import Blueprint
 from ..scope import mine, own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
@@ -39,12 +35,7 @@ class Cycles(MethodView):
     @blp.alt_response(422, description="The scenario is invalid: every problem, keyed by its JSON path")
     def post(self):
         """Create a cycle from a whole scenario"""
-        data = request.get_json(silent=True)
-        if data is None:
-            raise InvalidInput("the body must be JSON", {"_schema": ["expected a JSON scenario object"]})
-        la = db.session.get(LocalAuthority, current_user().la_id)
-        cycle = create_cycle(la, data)
-        audit.cycle_event("cycle.created", cycle, f"created cycle {cycle.name}")
+        cycle = cycles.create(current_user().la_id, request.get_json(silent=True))
         db.session.commit()
         return {"id": cycle.id}, 201, {"Location": url_for("cycles.CycleById", cycle_id=cycle.id)}
 
@@ -67,14 +58,7 @@ class CycleById(MethodView):
     @blp.response(204)
     def delete(self, cycle_id):
         """Delete a cycle, its reviews, solves and plan versions"""
-        cycle = own_cycle(cycle_id)
-        active = active_solve(cycle)
-        if active:
-            raise ConflictError("cancel the cycle's running solve first", {"solve_id": [active.id]}, solve_id=active.id)
-        audit.cycle_event("cycle.deleted", cycle, f"deleted cycle {cycle.name}")
-        cycle.published_version_id = None
-        db.session.flush()
-        db.session.delete(cycle)
+        cycles.delete(own_cycle(cycle_id))
         db.session.commit()
 
 

@@ -3,7 +3,7 @@
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
-from ... import audit, hand_changes, plans, publication
+from ... import hand_changes, plans, publication
 from ...exports import calendar, plan_csv
 from ...extensions import db
 from ..roles import Blueprint
@@ -59,9 +59,7 @@ class PlanVersions(MethodView):
     @blp.alt_response(422, description="The plan breaks rules of this cycle; every one is listed")
     def post(self, cycle_id):
         """Add a plan solved elsewhere as a new version (checked against every hard rule)"""
-        cycle = own_cycle(cycle_id)
-        version = plans.upload_version(cycle, request.get_json(silent=True))
-        audit.cycle_event("plan.uploaded", cycle, f"added version {version.number} (uploaded)", version=version.number)
+        version = plans.upload_version(own_cycle(cycle_id), request.get_json(silent=True))
         db.session.commit()
         return version
 

@@ -2,11 +2,9 @@
 
 from flask.views import MethodView
 
-from ... import audit, pool
+from ... import pool, pool_import
 from ...auth import current_user
 from ...extensions import db
-from ...imports import import_reviewers
-from ...models import LocalAuthority
 from ..roles import Blueprint, roles
 from ..scope import own_reviewer, reviewers_query
 from .schemas import (
@@ -88,8 +86,6 @@ class ReviewerImport(MethodView):
     @blp.alt_response(422, description="Every bad row and column; nothing was imported")
     def post(self, files):
         """Import reviewers from CSV (upserted by id)"""
-        la = db.session.get(LocalAuthority, current_user().la_id)
-        result = import_reviewers(la, files["file"].read())
-        audit.record("pool.reviewers_imported", f"imported reviewers ({result})", la_id=la.id, details=result)
+        result = pool_import.import_at_once(current_user().la_id, "reviewers", files["file"].read())
         db.session.commit()
         return result

@@ -4,7 +4,6 @@ from flask.views import MethodView
 
 from ... import reviews
 from ...extensions import db
-from ...models import Review, School
 from ...plans import review_for
 from ..roles import Blueprint
 from ..scope import own_cycle
@@ -24,10 +23,7 @@ class Reviews(MethodView):
     @blp.response(200, ReviewOutSchema(many=True))
     def get(self, cycle_id):
         """List the reviews of a cycle"""
-        cycle = own_cycle(cycle_id)
-        return db.session.scalars(
-            db.select(Review).join(Review.school).where(Review.cycle_id == cycle.id).order_by(School.urn)
-        ).all()
+        return reviews.listing(own_cycle(cycle_id))
 
     @blp.arguments(ReviewSchema)
     @blp.response(201, ReviewOutSchema)

@@ -2,11 +2,10 @@
 
 from flask.views import MethodView
 
-from ... import audit, pool
+from ... import pool, pool_import
 from ...auth import current_user
 from ...extensions import db
-from ...imports import import_schools
-from ...models import LocalAuthority, School
+from ...models import School
 from ..roles import Blueprint
 from ..scope import mine, own_school
 from .schemas import ImportQuerySchema, SchoolFileSchema, SchoolImportResultSchema, SchoolOutSchema, SchoolSchema
@@ -68,8 +67,6 @@ class SchoolImport(MethodView):
     @blp.alt_response(422, description="Every bad row and column; nothing was imported")
     def post(self, query, files):
         """Import schools from a GIAS establishment extract or a Trafford-style CSV"""
-        la = db.session.get(LocalAuthority, current_user().la_id)
-        result = import_schools(la, files["file"].read(), query["format"])
-        audit.record("pool.schools_imported", f"imported schools ({result})", la_id=la.id, details=result)
+        result = pool_import.import_at_once(current_user().la_id, "schools", files["file"].read(), query["format"])
         db.session.commit()
         return result

@@ -3,9 +3,8 @@
 from flask import current_app, url_for
 from flask.views import MethodView
 
+from ... import solves
 from ...auth import current_user
-from ...extensions import db
-from ...models import Solve
 from ...solves import cancel_solve, reap_if_dead, start_solve
 from ..roles import Blueprint
 from ..scope import own_cycle, own_solve
@@ -21,10 +20,7 @@ class CycleSolves(MethodView):
     @blp.response(200, SolveSchema(many=True))
     def get(self, cycle_id):
         """List a cycle's solves, newest first"""
-        cycle = own_cycle(cycle_id)
-        return db.session.scalars(
-            db.select(Solve).where(Solve.cycle_id == cycle.id).order_by(Solve.created_at.desc())
-        ).all()
+        return solves.listing(own_cycle(cycle_id))
 
     @blp.arguments(StartSolveSchema, required=False)
     @blp.response(202, SolveSchema, headers={"Location": {"schema": {"type": "string"}}})
