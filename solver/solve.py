@@ -33,7 +33,7 @@ from .instance import Instance, build_instance
 from .model import PairingModel
 from .pairing import Pairing, ProgressFn, SearchSettings, Teams, pair, previous_teams
 from .relax import KEEP_PER_SEAT, Relaxation, relax
-from .repair import Dated, dates_for, nogoods_for
+from .repair import Dated, dates_for, nogoods_for, restaff
 from .scenario import Scenario, load_scenario
 from .split import RunParts, merge, partition, run_here
 from .support import SupportAnswer, best_support, forbidden_by
@@ -132,6 +132,9 @@ def search(
             break
         _repair(s, joined, dated)
     assert joined is not None  # the loop runs at least once
+    if dated.undated:  # no time left to pair again: new teams around the plan as it stands
+        teams, dated = restaff(inst, joined.teams, dated, joined.support.matching)
+        joined = Joined(teams, joined.support, joined.cost, False)
     # Every plan staffing a review costs at least the relaxation's bound with it staffed,
     # plus the support half's bound (the halves' bounds add: the rule joining them is dropped).
     floors = {}
