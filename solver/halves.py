@@ -80,3 +80,15 @@ def halves_may_meet(inst: Instance, alone: SupportAnswer) -> bool:
     reqs = {q.id: q for q in sc.support_requests}
     at_risk = {(provs[p].school_urn, reqs[q].school_urn) for q, p in alone.matching.items()}
     return any((sc.reviewer_by_id[rid].school_urn, urn) in at_risk for rid, urn in inst.pairs)
+
+
+def forbidding(inst: Instance, matching: dict[str, str]) -> frozenset[tuple[str, str]]:
+    """The eligible (reviewer, school) pairs that would break this support matching (rule 8:
+    a reviewer from a provider's school visiting a school it supports)."""
+    if not matching or not inst.rules.support_conflict_applies():
+        return frozenset()
+    sc = inst.sc
+    provs = {p.id: p for p in sc.providers}
+    reqs = {q.id: q for q in sc.support_requests}
+    at_risk = {(provs[p].school_urn, reqs[q].school_urn) for q, p in matching.items()}
+    return frozenset(k for k in inst.pairs if (sc.reviewer_by_id[k[0]].school_urn, k[1]) in at_risk)

@@ -24,6 +24,7 @@ about 480,000), nearly all of which no good plan uses. This module prices them:
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -48,12 +49,19 @@ class Relaxation:
     columns: int  # pairs the LP saw
     seconds: float
 
-    def keep(self, limit: int, must: set[tuple[str, str]]) -> tuple[set[tuple[str, str]], float | None]:
-        """The `limit` pairs of least extra (and the `must` pairs), and the proven floor of
-        any plan using a pair left out (None when none is left out)."""
+    def rank(self, rid: str, urn: str) -> tuple[float, float]:
+        """A pair's place in the greedy's order: the LP optimum's pairs first (most used
+        first), then by least extra cost."""
+        return (-round(self.lp_use.get((rid, urn), 0.0), 6), self.extra.get((rid, urn), math.inf))
+
+    def keep(
+        self, limit: int, must: set[tuple[str, str]], banned: frozenset[tuple[str, str]] = frozenset()
+    ) -> tuple[set[tuple[str, str]], float | None]:
+        """The `limit` pairs of least extra (and the `must` pairs), never a `banned` one, and
+        the proven floor of any plan using a pair left out (None when none is left out)."""
         order = sorted(self.extra, key=lambda k: (self.extra[k], k))
-        kept = set(order[:limit]) | must
-        rest = [self.extra[k] for k in order[limit:] if k not in kept]
+        kept = (set(order[:limit]) | must) - banned
+        rest = [self.extra[k] for k in self.extra if k not in kept]
         return kept, (self.bound + min(rest)) if rest else None
 
 

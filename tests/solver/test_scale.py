@@ -18,6 +18,7 @@ from solver.generate import generate
 from solver.instance import build_instance
 from solver.model import SCALE, money
 from solver.relax import relax
+from solver.repair import dates_for, restaff
 from solver.support import best_support, cost_of
 
 # The module, not the function `solver.solve` that the package exports under its name.
@@ -199,3 +200,36 @@ def test_the_checker_accepts_proven_and_refuses_other_values(make, solved):
     plan["unstaffed"][0]["proven"] = "yes"
     problems = check(sc, plan)
     assert problems and "proven" in " ".join(problems)
+
+
+# --- the last resort for a team without a date ---------------------------------------------
+
+
+def test_a_team_without_a_date_is_restaffed_around_the_plan(make):
+    # r3 may do two visits but is free on the Monday only: S1 and S2 cannot both have them.
+    sc = make(n_schools=8, reviews=("S1", "S2"), policy={"reciprocal": "allow"})
+    r3 = sc["reviewers"][2]
+    r3["max_reviews"], r3["unavailable"] = 2, ["2026-09-08", "2026-09-09", "2026-09-10", "2026-09-11"]
+    inst = build_instance(load_scenario(sc))
+    teams = {"S1": ["r3", "r4", "r5"], "S2": ["r3", "r6", "r7"]}
+    dated = dates_for(inst, teams, 5.0, 1, 0)
+    assert len(dated.undated) == 1
+    new_teams, redated = restaff(inst, teams, dated, {})
+    assert redated.undated == [] and set(new_teams) == {"S1", "S2"}
+    (moved,) = dated.undated
+    assert "r3" not in new_teams[moved]  # r3 keeps the visit that was dated
+    outcome = Outcome(new_teams, redated.dates, [], {}, None, False)
+    plan = explain(inst, outcome, time.monotonic(), workers=1)
+    assert plan["unstaffed"] == [] and check(sc, plan) == []
+
+
+def test_restaffing_keeps_the_budget(make):
+    # The same clash with money for four heads only: the second team cannot be paid for.
+    sc = make(n_schools=8, reviews=("S1", "S2"), policy={"reciprocal": "allow"}, backfill_budget=1400.0)
+    r3 = sc["reviewers"][2]
+    r3["max_reviews"], r3["unavailable"] = 2, ["2026-09-08", "2026-09-09", "2026-09-10", "2026-09-11"]
+    inst = build_instance(load_scenario(sc))
+    teams = {"S1": ["r3", "r4", "r5"], "S2": ["r3", "r6", "r7"]}
+    dated = dates_for(inst, teams, 5.0, 1, 0)
+    new_teams, redated = restaff(inst, teams, dated, {})
+    assert redated.undated == dated.undated and len(new_teams) == 1
