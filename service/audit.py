@@ -22,6 +22,7 @@ ACTIONS = {
     "user.tokens_revoked": "revoked API tokens",
     "pool.schools_imported": "imported schools",
     "pool.reviewers_imported": "imported reviewers",
+    "pool.head_account": "gave or changed a headteacher's account",
     "cycle.created": "created a cycle",
     "cycle.updated": "changed a cycle's settings",
     "cycle.deleted": "deleted a cycle",

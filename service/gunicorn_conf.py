@@ -7,6 +7,8 @@ process keeps its own counters, so /metrics adds up the files they all write.
 import os
 import shutil
 
+from prometheus_client import multiprocess
+
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 # Threads rather than gunicorn's sync worker, which closes every connection after one answer and
@@ -49,6 +51,4 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

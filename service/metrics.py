@@ -16,11 +16,15 @@ import time
 import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask_smorest import abort
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from rq import Queue
 
 from .extensions import db
-from .models import Solve
+from .models import ENDED_SOLVE_STATES, Solve, SolveStatus
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +43,6 @@ def register(app) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Under gunicorn each process counts its own requests into files; a scrape, answered
         # by any one process, adds them all up (service/gunicorn_conf.py clears them at start).
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     registry.register(shared)
@@ -92,7 +94,7 @@ class _SharedState:
             yield from self._queues()
 
     def _solves(self):
-        ended = sa.and_(Solve.status.in_(("finished", "cancelled", "failed")), Solve.elapsed_s.is_not(None))
+        ended = sa.and_(Solve.status.in_(ENDED_SOLVE_STATES), Solve.elapsed_s.is_not(None))
         hist = HistogramMetricFamily(
             "solve_job_duration_seconds", "Wall time of ended solve jobs (all workers), by kind", labels=["kind"]
         )
@@ -116,15 +118,17 @@ class _SharedState:
         # last solve that ended, so a dashboard sees both live progress and the usual result.
         gap = GaugeMetricFamily("solver_gap_ratio", "Relative optimality gap", labels=["solve", "status"])
         running = db.session.execute(
-            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "running")
+            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == SolveStatus.RUNNING)
         ).all()
         last = db.session.execute(
             sa.select(Solve.id, Solve.objective, Solve.bound)
-            .where(Solve.status == "finished")
+            .where(Solve.status == SolveStatus.FINISHED)
             .order_by(Solve.finished_at.desc())
             .limit(1)
         ).all()
-        for (sid, objective, bound), status in [(r, "running") for r in running] + [(r, "finished") for r in last]:
+        for (sid, objective, bound), status in [(r, SolveStatus.RUNNING.value) for r in running] + [
+            (r, SolveStatus.FINISHED.value) for r in last
+        ]:
             if objective is not None and bound is not None:
                 gap.add_metric([sid, status], max(0.0, objective - bound) / max(abs(objective), 1e-9))
         yield gap
@@ -133,11 +137,6 @@ class _SharedState:
         url = self.app.config.get("REDIS_URL")
         if not url:
             return
-        from redis import Redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-        from rq import Queue
-
         length = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting in an RQ queue", labels=["queue"])
         started = GaugeMetricFamily("rq_started_jobs", "Jobs running from an RQ queue", labels=["queue"])
         try:

@@ -3,7 +3,10 @@ GOV.UK pattern (an error summary at the top, each message on its field)."""
 
 from __future__ import annotations
 
-from . import bp
+from markupsafe import Markup, escape
+from openpyxl.utils import get_column_letter
+
+from .blueprint import bp
 
 STATE_TAGS = {
     "draft": "govuk-tag--grey",
@@ -21,8 +24,6 @@ def state_tag(state: str) -> str:
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names its columns."""
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index + 1)
 
 
@@ -55,8 +56,6 @@ def options_items(options, current) -> list[dict]:
 @bp.app_template_global()
 def school_select(field_id: str, label: str, schools, form, errors):
     """A GOV.UK select of the pool's schools (the field's name is its id)."""
-    from markupsafe import Markup, escape
-
     current = form.get(field_id, "")
     message = (errors or {}).get(field_id)
     field_id = escape(field_id)

@@ -7,6 +7,7 @@ for you". Every state change is a POST form carrying the CSRF token.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
@@ -19,7 +20,8 @@ from ..errors import NotFound as DomainNotFound
 from ..extensions import db
 from ..solves import cancel_solve, start_solve
 from ..visits import calendar_for, etag, visits_for_school
-from . import bp, overview, signin
+from . import overview, signin
+from .blueprint import bp
 
 HOME = {"la_admin": "pages.cycles", "headteacher": "pages.school"}
 
@@ -346,8 +348,6 @@ def lock(user, cycle_id, urn):
 @bp.app_template_filter("longdate")
 def longdate(value) -> str:
     """2027-01-12 -> "Tuesday 12 January 2027" (how schools write dates)."""
-    import datetime as dt
-
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day:%A} {day.day} {day:%B %Y}"
 

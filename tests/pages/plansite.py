@@ -22,7 +22,7 @@ def build(path, tiny, **config) -> tuple:
     from service.cli import create_user
     from service.extensions import db
     from service.models import LocalAuthority, Solve
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from service.solves import start_solve
 
     app = create_app(

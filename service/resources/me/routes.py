@@ -6,15 +6,15 @@ before any visit is read, and a client (or calendar app) holding the current cop
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import tokens, visits
-from ...auth import current_user, require
+from ...auth import current_user
 from ...conditional import IF_NONE_MATCH, respond
 from ...extensions import db
+from ..roles import Blueprint, roles
 from .schemas import MeSchema, MyVisitSchema
 
-blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.")
+blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.", roles=("headteacher",))
 
 NOT_MODIFIED = "Not Modified: the copy named by If-None-Match is still current (no body)"
 CACHING = {
@@ -25,7 +25,7 @@ CACHING = {
 
 @blp.route("")
 class Me(MethodView):
-    @require()
+    @roles()
     @blp.response(200, MeSchema)
     def get(self):
         """Who am I"""
@@ -34,7 +34,7 @@ class Me(MethodView):
 
 @blp.route("/token")
 class MyToken(MethodView):
-    @require()
+    @roles()
     @blp.response(204)
     def delete(self):
         """Revoke the token of this request (it answers 401 from now on)"""
@@ -49,7 +49,6 @@ def _json(data) -> bytes:
 
 @blp.route("/visits")
 class MyVisits(MethodView):
-    @require("headteacher")
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, MyVisitSchema(many=True), headers=CACHING)
     @blp.alt_response(304, description=NOT_MODIFIED)
@@ -66,7 +65,6 @@ class MyVisits(MethodView):
 
 @blp.route("/visits.ics")
 class MyVisitsIcs(MethodView):
-    @require("headteacher")
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, content_type="text/calendar", description="One all-day event per visit", headers=CACHING)
     @blp.alt_response(304, description=NOT_MODIFIED)
