@@ -120,8 +120,10 @@ def search(
         if not s.joint and joined.support.value > s.alone.value + 1e-6 and room:
             _go_joint(s, joined)
             continue
-        if attempt == 0 and s.coupled and not s.joint and not joined.proven and room:
-            s.continued = True  # the halves did not meet: give the pairing the rest of the time
+        if attempt == 0 and (s.coupled or s.split_into > 1) and not s.joint and not joined.proven and room:
+            # The halves did not meet, or the parts were solved apart: the whole pairing
+            # model gets the rest of the time, from these teams.
+            s.continued = True
             s.pm.hint(joined.teams)
             continue
         proven = joined.proven
@@ -228,7 +230,7 @@ def _split_pair(s: _Search, parts: int, run_parts: RunParts) -> Pairing:
     specs = partition(inst, keep, parts, s.quick, relaxation, settings.seed, settings.workers)
     if len(specs) < 2:
         return _pair(s, 0)
-    share = 0.5 if s.coupled else 0.85
+    share = 0.5  # the other half for the whole model, from the merged teams
     s.split_into = len(specs)
     results = run_parts(specs, max(0.2, s.time_left() * share - 0.2))
     merged = merge(inst, specs, results)
