@@ -37,7 +37,8 @@ def setup(schools: int, folder: str):
     from service.extensions import db
     from service.models import LocalAuthority, Reviewer
     from service.plans import publish, store_version
-    from service.scenario import build_scenario, create_cycle
+    from service.scenario import build_scenario
+    from service.scenario_import import create_cycle
     from solver import solve
     from solver.generate import generate
 

@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     from service.extensions import db
     from service.models import LocalAuthority, Solve
     from service.records import MailMessage, WhatIf
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from service.solves import start_solve
     from solver.generate import generate
 

@@ -90,7 +90,8 @@ def set_up(app, schools: int, solve_time: float) -> None:
     from service.extensions import db
     from service.models import Cycle, LocalAuthority
     from service.plans import publish, store_version
-    from service.scenario import build_scenario, create_cycle
+    from service.scenario import build_scenario
+    from service.scenario_import import create_cycle
     from solver.generate import generate
 
     la = db.session.scalar(db.select(LocalAuthority).where(LocalAuthority.code == LA_CODE))

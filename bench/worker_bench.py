@@ -47,7 +47,7 @@ def set_up(app, cycles: int, lo: int, hi: int, initial_time_limit: float, proces
     from service.extensions import db
     from service.models import Cycle, LocalAuthority, Reviewer
     from service.plans import publish, store_version
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from solver.generate import generate
 
     rng = random.Random(2026)

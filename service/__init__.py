@@ -7,25 +7,31 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
+from solver.plan import PlanSchema
+from solver.scenario import ScenarioSchema
+
+from . import api_docs, cli, errors, health, limits, logs, metrics, pages, request_limits, secret_key
+from . import config as config_module
+from .extensions import db, make_api, migrate
+from .resources.blueprints import register_blueprints
+
 # Alembic's scripts live beside the package, at the repository's root.
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides what `service.config` reads from the environment."""
-    from . import cli, errors, health, pages
-    from . import config as config_module
-    from .extensions import db, make_api, migrate
-    from .resources import register_blueprints
-
     app = Flask(__name__, instance_relative_config=True)
+    # First of all: URL converters before any route, body limits before any hook reads a body.
+    request_limits.install_converters(app)
+    request_limits.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
+    secret_key.ensure(app)
     if app.config.get("LOG_FORMAT") == "json":
-        from . import logs
-
         logs.configure("json")
+    logs.protect(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -38,11 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     _document_scenario(api)
     errors.register(app)
     health.register(app)
-    from . import metrics
-
     metrics.register(app)
     cli.register(app)
     pages.init_app(app)
+    limits.init_app(app)
+    api_docs.init_app(app)
     return app
 
 
@@ -58,8 +64,5 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _document_scenario(api) -> None:
     """Put the solver's scenario and plan schemas in the OpenAPI document (the API speaks them as is)."""
-    from solver.plan import PlanSchema
-    from solver.scenario import ScenarioSchema
-
     api.spec.components.schema("Scenario", schema=ScenarioSchema)
     api.spec.components.schema("Plan", schema=PlanSchema)

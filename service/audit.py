@@ -18,8 +18,11 @@ from .records import AuditEvent
 # Every action the service records, with what it means (the API's filter and the page list them).
 ACTIONS = {
     "user.signed_in": "signed in to the pages",
+    "user.signed_out_everywhere": "ended every session of theirs",
+    "user.tokens_revoked": "revoked API tokens",
     "pool.schools_imported": "imported schools",
     "pool.reviewers_imported": "imported reviewers",
+    "pool.head_account": "gave or changed a headteacher's account",
     "cycle.created": "created a cycle",
     "cycle.updated": "changed a cycle's settings",
     "cycle.deleted": "deleted a cycle",

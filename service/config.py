@@ -5,6 +5,7 @@ Every setting has an embedded default so that `python -m service.demo` and
 SQLite in the instance folder, no Redis (solves run in a thread in-process).
 """
 
+import datetime as dt
 import os
 
 
@@ -24,7 +25,22 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "REDIS_URL": env("REDIS_URL") or None,
-        "SECRET_KEY": env("SECRET_KEY", "dev-only-not-secret"),
+        # No default: service/secret_key.py refuses to start without a real one (or the instance's).
+        "SECRET_KEY": env("SECRET_KEY") or None,
+        # A page session ends this long after sign-in, however much it is used (service/sessions.py).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(env("SESSION_LIFETIME_HOURS", "12"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # Rate limits (service/limits.py), in Flask-Limiter's notation; failures are what count.
+        "RATELIMIT_SIGN_IN_ACCOUNT": env("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),
+        "RATELIMIT_SIGN_IN_ADDRESS": env("RATELIMIT_SIGN_IN_ADDRESS", "30 per 15 minutes"),
+        "RATELIMIT_SIGN_IN_LINK": env("RATELIMIT_SIGN_IN_LINK", "20 per 15 minutes"),
+        "RATELIMIT_BAD_TOKEN": env("RATELIMIT_BAD_TOKEN", "30 per minute"),
+        "RATELIMIT_TOKEN_USE": env("RATELIMIT_TOKEN_USE", "3000 per minute"),
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "peer-review-limits"),
+        # Load balancers in front of the web role that set X-Forwarded-For (0: clients connect directly).
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
+        # API tokens stop working this long after they are issued (service/tokens.py).
+        "TOKEN_LIFETIME_DAYS": float(env("TOKEN_LIFETIME_DAYS", "90")),
         # Solves: the RQ queue and the job named by its dotted path, so the
         # service never imports the worker package (no import cycle).
         "SOLVE_QUEUE": env("SOLVE_QUEUE", "solves"),
@@ -39,14 +55,22 @@ def from_environment(instance_path: str) -> dict:
         "NIGHTLY_JOB": env("NIGHTLY_JOB", "worker.jobs.reoptimise_cycle"),
         "NIGHTLY_TIME_LIMIT_S": float(env("NIGHTLY_TIME_LIMIT_S", "60")),
         "LOG_FORMAT": env("LOG_FORMAT", "text"),
+        # The bearer token Prometheus sends for /metrics; unset, /metrics answers 404.
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # Answers of conditional GETs kept per process by ETag (service/conditional.py); 0: none.
         "RESPONSE_CACHE_SIZE": int(env("RESPONSE_CACHE_SIZE", "2048")),
         "SOLVE_DEFAULT_TIME_LIMIT_S": float(env("SOLVE_DEFAULT_TIME_LIMIT_S", "30")),
         "SOLVE_MAX_TIME_LIMIT_S": float(env("SOLVE_MAX_TIME_LIMIT_S", "3600")),
         "SOLVER_WORKERS": int(env("SOLVER_WORKERS", "2")),
+        # Without Redis, solves run in the web process: this many at once, the rest queued.
+        "SOLVE_INPROCESS_CONCURRENCY": int(env("SOLVE_INPROCESS_CONCURRENCY", "2")),
         # Seconds between two progress writes to the solve row.
         "SOLVE_PROGRESS_INTERVAL_S": float(env("SOLVE_PROGRESS_INTERVAL_S", "1.0")),
-        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+        # Request bodies (service/request_limits.py): file uploads, anything else, JSON nesting.
+        "MAX_UPLOAD_BYTES": int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_BODY_BYTES": int(env("MAX_BODY_BYTES", str(5 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_JSON_DEPTH": int(env("MAX_JSON_DEPTH", "64")),
         **mail_settings(instance_path),
         # flask-smorest / OpenAPI
         "API_TITLE": "School peer review scheduling",
@@ -54,8 +78,8 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env("OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"),
+        # /api/docs is ours (service/api_docs.py: Swagger UI from a package, no CDN), not flask-smorest's.
+        "OPENAPI_SWAGGER_UI_PATH": None,
         "API_SPEC_OPTIONS": {
             "components": {
                 "securitySchemes": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import audit
+from .dates import iso_dates
 from .extensions import db
 from .models import Cycle, User
 from .scenario import build_scenario, validate
@@ -30,7 +31,7 @@ def update(cycle: Cycle, changes: dict, *, actor: User | None = None, why: str |
         before["window"] = {"start": cycle.window_start.isoformat(), "end": cycle.window_end.isoformat()}
         cycle.window_start, cycle.window_end = window["start"], window["end"]
     if "excluded_dates" in changes:
-        changes["excluded_dates"] = sorted({_plain(d) for d in changes["excluded_dates"]})
+        changes["excluded_dates"] = iso_dates(changes["excluded_dates"])
     for key, value in changes.items():
         setattr(cycle, key, value)
     db.session.flush()

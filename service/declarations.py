@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import ownership
+from .dates import iso_dates
 from .errors import DomainError, InvalidInput, NotFound
 from .extensions import db
-from .models import Conflict, Reviewer, School, User
+from .models import Conflict, Cycle, Reviewer, School, SupportProvider, User
+from .pool import find_school
 
 
 def my_reviewers(user: User) -> list[Reviewer]:
-    query = db.select(Reviewer).where(Reviewer.la_id == user.la_id)
-    if user.role == "headteacher":
-        query = query.where(Reviewer.school_id == user.school_id)
-    return list(db.session.scalars(query.order_by(Reviewer.ext_id)))
+    return list(db.session.scalars(ownership.visible(user, Reviewer).order_by(Reviewer.ext_id)))
 
 
 def my_reviewer(user: User, ext_id: str) -> Reviewer:
-    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
-    if reviewer is None or (user.role == "headteacher" and reviewer.school_id != user.school_id):
-        raise NotFound("reviewer not found")
-    return reviewer
+    return ownership.own(user, Reviewer, Reviewer.ext_id == ext_id, what="reviewer")
 
 
 def parse_dates(first: str, last: str | None = None) -> list[dt.date]:
@@ -45,7 +42,7 @@ def parse_dates(first: str, last: str | None = None) -> list[dt.date]:
 
 def add_unavailable(user: User, ext_id: str, dates: list[dt.date]) -> Reviewer:
     reviewer = my_reviewer(user, ext_id)
-    reviewer.unavailable = sorted(set(reviewer.unavailable or []) | {d.isoformat() for d in dates})
+    reviewer.unavailable = iso_dates(reviewer.unavailable, dates)
     return reviewer
 
 
@@ -57,23 +54,18 @@ def remove_unavailable(user: User, ext_id: str, date: str) -> Reviewer:
 
 def la_schools(user: User) -> list[School]:
     """The LA's schools, for choosing the school a conflict is with (names and URNs are public)."""
-    return list(
-        db.session.scalars(db.select(School).where(School.la_id == user.la_id).order_by(School.name, School.urn))
-    )
+    return list(db.session.scalars(ownership.visible(user, School).order_by(School.name, School.urn)))
 
 
 def my_conflicts(user: User) -> list[Conflict]:
-    query = db.select(Conflict).join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(Conflict.la_id == user.la_id)
-    if user.role == "headteacher":
-        query = query.where(Reviewer.school_id == user.school_id)
+    """The conflicts of reviewers the user reaches (the LA's provider conflicts are not declarations)."""
+    query = ownership.visible(user, Conflict).where(Conflict.reviewer_id.is_not(None))
     return list(db.session.scalars(query.order_by(Conflict.id)))
 
 
 def declare_conflict(user: User, ext_id: str, school_urn: str, reason: str | None) -> Conflict:
     reviewer = my_reviewer(user, ext_id)
-    school = db.session.scalar(
-        db.select(School).where(School.la_id == user.la_id, School.urn == (school_urn or "").strip())
-    )
+    school = find_school(user.la_id, (school_urn or "").strip())
     if school is None:
         raise InvalidInput("choose a school", {"school_urn": [f"unknown school '{school_urn}'"]})
     reason = (reason or "").strip()[:300] or None
@@ -86,6 +78,45 @@ def declare_conflict(user: User, ext_id: str, school_urn: str, reason: str | Non
     conflict = Conflict(la_id=user.la_id, reviewer=reviewer, school=school, reason=reason, declared_by_id=user.id)
     db.session.add(conflict)
     return conflict
+
+
+def declare(user: User, data: dict) -> Conflict:
+    """A conflict from the API (`ConflictSchema`): a reviewer's, by the rule above, or a support
+    provider's, which only the LA team declares (403 for a headteacher)."""
+    if data.get("reviewer"):
+        return declare_conflict(user, data["reviewer"], data["school_urn"], data.get("reason"))
+    if user.role != "la_admin":
+        raise DomainError("only the LA team declares provider conflicts", code=403)
+    return declare_provider_conflict(user, data)
+
+
+def declare_provider_conflict(user: User, data: dict) -> Conflict:
+    """A support provider of cycle `data["cycle_id"]` kept away from a school (unknown parties: 422)."""
+    errors = {}
+    school = find_school(user.la_id, data["school_urn"])
+    if school is None:
+        errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
+    provider = db.session.scalar(
+        ownership.visible(user, SupportProvider).where(
+            Cycle.id == data["cycle_id"], SupportProvider.ext_id == data["provider"]
+        )
+    )
+    if provider is None:
+        errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
+    if errors:
+        raise InvalidInput("the conflict names unknown parties", errors)
+    conflict = Conflict(la_id=user.la_id, provider=provider, school=school, reason=data.get("reason"))
+    db.session.add(conflict)
+    return conflict
+
+
+def withdraw(user: User, conflict: Conflict) -> None:
+    """Withdraw a conflict the user reaches: a reviewer's by the rule below, a provider's (only
+    the LA team reaches those) outright."""
+    if conflict.reviewer_id is not None:
+        withdraw_conflict(user, conflict.id)
+    else:
+        db.session.delete(conflict)
 
 
 def withdraw_conflict(user: User, conflict_id: int) -> None:

@@ -14,14 +14,26 @@ seed, and named after roles rather than people.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import random
 import sys
 import time
 from importlib import resources
 
-from . import mail, publication
+import flask_migrate
+
+from . import create_app, mail, publication
+from .cli import create_user
+from .extensions import db
+from .imports import import_schools
+from .models import ACTIVE_SOLVE_STATES, Cluster, Cycle, LocalAuthority, School, Solve, SolveStatus, User
+from .pages.signin import issue_login_link, login_url
+from .plans import get_version
+from .scenario_import import create_cycle, named
+from .solves import start_solve
 
 LA_CODE, LA_NAME = "358", "Trafford"
 DEMO_MARK = "(demo)"
@@ -70,16 +82,13 @@ REVIEWED_TYPES = {"Local authority maintained schools", "Academies", "Special sc
 
 
 def school_rows() -> list[dict]:
-    import csv
-    import io
-
     text = resources.files("service.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 
 def build_scenario(schools, today: dt.date | None = None) -> dict:
     """A cycle for the LA's state schools next term: reviewers from each, a third of them reviewed."""
-    rng = random.Random(358)
+    rng = random.Random(358)  # nosec B311 # a seeded demo LA (the same every run), nothing secret
     term, start, end, half_term = next_term(today or dt.date.today())
     term_days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     rows = {r["unique_reference_number"]: r for r in school_rows()}
@@ -199,11 +208,6 @@ def build_scenario(schools, today: dt.date | None = None) -> dict:
 
 def load_la():
     """Trafford's schools (with clusters) and a demo cycle; returns the cycle."""
-    from .extensions import db
-    from .imports import import_schools
-    from .models import Cluster, Cycle, LocalAuthority, School
-    from .scenario import create_cycle, named
-
     la = db.session.scalar(db.select(LocalAuthority).where(LocalAuthority.code == LA_CODE))
     if la is None:
         la = LocalAuthority(code=LA_CODE, name=LA_NAME)
@@ -231,11 +235,6 @@ def load_la():
 
 
 def solve_and_publish(app, cycle) -> None:
-    from .extensions import db
-    from .models import Solve
-    from .plans import get_version
-    from .solves import start_solve
-
     if cycle.published_version_id:
         return
     solve = start_solve(cycle, time_limit_s=float(os.environ.get("DEMO_TIME_LIMIT_S", "20")))
@@ -244,11 +243,11 @@ def solve_and_publish(app, cycle) -> None:
         time.sleep(1)
         db.session.expire_all()
         solve = db.session.get(Solve, solve.id)
-        if solve.status not in ("queued", "running"):
+        if solve.status not in ACTIVE_SOLVE_STATES:
             break
         print(".", end="", flush=True)
     print(f" {solve.status}")
-    if solve.status not in ("finished", "cancelled"):
+    if solve.status not in (SolveStatus.FINISHED, SolveStatus.CANCELLED):
         raise SystemExit(f"the demo solve {solve.status}: {solve.error}")
     version = get_version(cycle)
     publication.publish(cycle, version)
@@ -261,10 +260,6 @@ def solve_and_publish(app, cycle) -> None:
 
 
 def tokens(cycle) -> tuple[str, str, str]:
-    from .cli import create_user
-    from .extensions import db
-    from .models import School
-
     officer_token = create_user(OFFICER, "la_admin", LA_CODE)[1]
     plan = cycle.published_version.plan if cycle.published_version else {"reviews": []}
     # Prefer a school that is visited and whose own head visits another school.
@@ -283,10 +278,6 @@ def tokens(cycle) -> tuple[str, str, str]:
 
 def sign_in_links(cycle, base_url: str) -> tuple[str, str]:
     """One-time links to the pages for the officer and the demo headteacher."""
-    from .extensions import db
-    from .models import User
-    from .pages.signin import issue_login_link, login_url
-
     officer = db.session.scalar(db.select(User).where(User.email == OFFICER))
     head = db.session.scalar(
         db.select(User)
@@ -310,16 +301,14 @@ def mail_destination(config) -> str:
 
 
 def main(argv=None) -> int:
-    import flask_migrate
-
-    from . import create_app
-
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     # The demo serves plain http, so the pages' session cookie cannot be HTTPS-only here.
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")  # the link in headteachers' mails
-    app = create_app()
+    # No SECRET_KEY configured: the demo makes a random one and keeps it in instance/ (so its
+    # sessions survive a restart, and `flask --app service users login-link` signs with it too).
+    app = create_app({"MAKE_INSTANCE_KEY": True})
     with app.app_context():
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}")
         flask_migrate.upgrade()

@@ -2,6 +2,10 @@
 
 from http import HTTPStatus
 
+import sqlalchemy.exc
+
+from .extensions import db
+
 
 class DomainError(Exception):
     """A request the domain refuses; `errors` maps a JSON path to its messages."""
@@ -39,6 +43,11 @@ class NotFound(DomainError):
     code = 404
 
 
+def already_exists(message: str, field: str) -> Conflict:
+    """The 409 of a new row whose key (`field`) another row holds."""
+    return Conflict(message, {field: ["already exists"]})
+
+
 def errors_from_lines(lines: list[str]) -> dict[str, list[str]]:
     """["reviewers[3].school_urn: unknown school '9'"] -> {"reviewers[3].school_urn": [...]}."""
     out: dict[str, list[str]] = {}
@@ -51,10 +60,6 @@ def errors_from_lines(lines: list[str]) -> dict[str, list[str]]:
 
 
 def register(app):
-    import sqlalchemy.exc
-
-    from .extensions import db
-
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return error.payload(), error.code

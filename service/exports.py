@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 import icalendar
 
+from . import csv_safe
 from .extensions import db
 from .models import Cycle, Reviewer, School
 
@@ -35,7 +35,7 @@ def names(cycle: Cycle):
 def plan_csv(cycle: Cycle, plan: dict) -> str:
     schools, reviewers = names(cycle)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_safe.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for visit in plan.get("reviews", []):
         school = schools.get(visit["school_urn"])
@@ -89,7 +89,9 @@ def calendar(
     cal = icalendar.Calendar()
     cal.add("prodid", "-//School peer review scheduler//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    # X-WR-CALNAME is no standard property, so icalendar would write it raw: as text it is
+    # escaped like SUMMARY (a newline in a cycle or school name must not end the line).
+    cal.add("x-wr-calname", icalendar.vText(name))
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     looked_up = {}
     for visit in visits:

@@ -2,6 +2,8 @@
 
 import re
 
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_sqlalchemy import SQLAlchemy
@@ -94,8 +96,6 @@ def _default_message(code, errors, description) -> str:
 def schema_name(schema) -> str:
     """OpenAPI component names: the class name, marked for the solver's contract and for
     partial (PATCH) variants, so that no two schemas compete for one name."""
-    from apispec.ext.marshmallow.common import resolve_schema_cls
-
     cls = resolve_schema_cls(schema)
     name = cls.__name__.removesuffix("Schema")
     if cls.__module__.startswith("solver."):
@@ -106,6 +106,4 @@ def schema_name(schema) -> str:
 
 
 def make_api(app) -> Api:
-    from apispec.ext.marshmallow import MarshmallowPlugin
-
     return Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})

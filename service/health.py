@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from redis import Redis
 
 from .extensions import db
 
@@ -23,8 +24,6 @@ def register(app):
             db.session.rollback()
         if current_app.config.get("REDIS_URL"):
             try:
-                from redis import Redis
-
                 Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2).ping()
                 checks["redis"] = "ok"
             except Exception as exc:

@@ -15,10 +15,17 @@ import functools
 import io
 import re
 
+from pyproj import Transformer
+
+from solver.scenario import PHASES
+
+from . import head_accounts
+from .dates import iso_dates
 from .errors import InvalidInput
 from .extensions import db
 from .models import LocalAuthority, Reviewer, School, Trust
-from .resources.fields import PHASES
+from .scenario_import import named
+from .spreadsheets import is_xlsx, read_xlsx
 
 # --------------------------------------------------------------------------- reading
 
@@ -126,8 +133,6 @@ def _date(p: Problems, line, column, value, formats=("%d-%m-%Y",)):
 
 @functools.cache
 def _bng_to_wgs84():
-    from pyproj import Transformer
-
     # always_xy: (easting, northing) in, (lon, lat) out, whatever the CRS axis order.
     return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -346,8 +351,6 @@ def parse_schools(la: LocalAuthority, raw: bytes, fmt: str = "auto") -> ParsedFi
 
 def write_schools(la: LocalAuthority, parsed: ParsedFile) -> dict:
     """Upsert the parsed schools by URN (the caller commits once)."""
-    from .scenario import named
-
     existing = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == la.id))}
     created = updated = 0
     for _line, urn, values in parsed.rows:
@@ -385,6 +388,7 @@ REVIEWER_COLUMNS = [
     "max_reviews",
     "day_rate",
     "unavailable",
+    "email",  # a headteacher's address: their school's headteacher account (service/head_accounts.py)
 ]
 TRUE, FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 
@@ -395,8 +399,6 @@ def _list(value: str) -> list[str]:
 
 def read_table(raw: bytes, problems: Problems) -> tuple[list[str], list[tuple[int, dict]]]:
     """A CSV file or an Excel workbook (.xlsx, first sheet), as the header and numbered rows."""
-    from .spreadsheets import is_xlsx, read_xlsx
-
     if is_xlsx(raw):
         return read_xlsx(raw, problems)
     return read_rows(decode(raw, latin1_first=False), problems)
@@ -418,7 +420,8 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
     p.raise_if_any("the reviewers file was refused")
 
     schools = {s.urn: s for s in db.session.scalars(db.select(School).where(School.la_id == la.id))}
-    parsed, seen = [], {}
+    known = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
+    parsed, seen, addresses = [], {}, {}
     for line, row in rows:
         rid = row.get("id", "")
         if not rid:
@@ -465,17 +468,44 @@ def parse_reviewers(la: LocalAuthority, raw: bytes) -> ParsedFile:
                 _date(p, line, "unavailable", d, ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"))
                 for d in _list(row["unavailable"])
             ]
-            values["unavailable"] = sorted({d.isoformat() for d in dates if d})
+            values["unavailable"] = iso_dates(d for d in dates if d)
+        if row.get("email"):
+            _head_email(p, line, row["email"], values, known.get(rid), addresses)
         parsed.append((line, rid, values))
     p.raise_if_any("the reviewers file was refused")
     return ParsedFile("reviewers", header, parsed)
 
 
+def _head_email(p: Problems, line: int, text: str, values: dict, known: Reviewer | None, seen: dict) -> None:
+    """A headteacher reviewer's address: checked here, kept as their school's account on writing."""
+    try:
+        email = head_accounts.clean_email(text, "email")
+    except InvalidInput as error:
+        p.add(line, "email", error.errors["email"][0])
+        return
+    role = values.get("role") or (known.role if known else "headteacher")
+    school = values.get("school", known.school if known else None)
+    if role != "headteacher":
+        p.add(line, "email", f"only a headteacher's address is kept (this reviewer's role is {role})")
+    elif school is None:
+        p.add(line, "email", "a headteacher's address needs their school (school_urn)")
+    elif email in seen:
+        p.add(line, "email", f"{email} is also on row {seen[email]}")
+    elif (holder := head_accounts.holder(email)) is not None and not (
+        holder.role == "headteacher" and holder.school_id == school.id
+    ):
+        p.add(line, "email", f"{email} is already the address of another account")
+    else:
+        seen[email] = line
+        values["email"] = email
+
+
 def write_reviewers(la: LocalAuthority, parsed: ParsedFile) -> dict:
-    """Upsert the parsed reviewers by id (the caller commits once)."""
+    """Upsert the parsed reviewers by id, and headteachers' accounts where an address is given
+    (the caller commits once)."""
     existing = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
-    created = updated = 0
-    for _line, rid, values in parsed.rows:
+    created = updated = accounts = 0
+    for line, rid, values in parsed.rows:
         reviewer = existing.get(rid)
         if reviewer is None:
             reviewer = Reviewer(la_id=la.id, ext_id=rid, specialisms=[], unavailable=[])
@@ -484,9 +514,14 @@ def write_reviewers(la: LocalAuthority, parsed: ParsedFile) -> dict:
         else:
             updated += 1
         for key, value in values.items():
-            setattr(reviewer, key, value)
+            if key != "email":
+                setattr(reviewer, key, value)
+        if values.get("email"):
+            before = head_accounts.head_of(reviewer.school)
+            if head_accounts.set_head(reviewer.school, values["email"], field=f"row {line}.email") is not before:
+                accounts += 1
     db.session.flush()
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "head_accounts": accounts}
 
 
 def import_reviewers(la: LocalAuthority, raw: bytes) -> dict:

@@ -1,4 +1,4 @@
-"""Prometheus metrics at `/metrics`.
+"""Prometheus metrics at `/metrics`, for the scraper holding `METRICS_TOKEN` (404 without one set).
 
 Request latency is measured in the web process. Job durations, solver gaps and
 queue lengths are read at scrape time from the database and Redis, which every
@@ -8,17 +8,23 @@ horse that ran the job and would count one replica out of many.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
 
 import sqlalchemy as sa
-from flask import Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from flask import Response, current_app, g, request
+from flask_smorest import abort
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from rq import Queue
 
 from .extensions import db
-from .models import Solve
+from .models import ENDED_SOLVE_STATES, Solve, SolveStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +43,6 @@ def register(app) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Under gunicorn each process counts its own requests into files; a scrape, answered
         # by any one process, adds them all up (service/gunicorn_conf.py clears them at start).
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     registry.register(shared)
@@ -58,7 +62,21 @@ def register(app) -> None:
 
     @app.get("/metrics")
     def metrics():
+        _require_scraper()
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _require_scraper() -> None:
+    """/metrics lists solves of every LA: only for the scraper that shows METRICS_TOKEN as its
+    bearer token. No token configured: there is no /metrics on this port (404)."""
+    expected = current_app.config.get("METRICS_TOKEN")
+    if not expected:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        abort(
+            401, message="the metrics need their bearer token", headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
+        )
 
 
 class _SharedState:
@@ -76,7 +94,7 @@ class _SharedState:
             yield from self._queues()
 
     def _solves(self):
-        ended = sa.and_(Solve.status.in_(("finished", "cancelled", "failed")), Solve.elapsed_s.is_not(None))
+        ended = sa.and_(Solve.status.in_(ENDED_SOLVE_STATES), Solve.elapsed_s.is_not(None))
         hist = HistogramMetricFamily(
             "solve_job_duration_seconds", "Wall time of ended solve jobs (all workers), by kind", labels=["kind"]
         )
@@ -100,15 +118,17 @@ class _SharedState:
         # last solve that ended, so a dashboard sees both live progress and the usual result.
         gap = GaugeMetricFamily("solver_gap_ratio", "Relative optimality gap", labels=["solve", "status"])
         running = db.session.execute(
-            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == "running")
+            sa.select(Solve.id, Solve.objective, Solve.bound).where(Solve.status == SolveStatus.RUNNING)
         ).all()
         last = db.session.execute(
             sa.select(Solve.id, Solve.objective, Solve.bound)
-            .where(Solve.status == "finished")
+            .where(Solve.status == SolveStatus.FINISHED)
             .order_by(Solve.finished_at.desc())
             .limit(1)
         ).all()
-        for (sid, objective, bound), status in [(r, "running") for r in running] + [(r, "finished") for r in last]:
+        for (sid, objective, bound), status in [(r, SolveStatus.RUNNING.value) for r in running] + [
+            (r, SolveStatus.FINISHED.value) for r in last
+        ]:
             if objective is not None and bound is not None:
                 gap.add_metric([sid, status], max(0.0, objective - bound) / max(abs(objective), 1e-9))
         yield gap
@@ -117,11 +137,6 @@ class _SharedState:
         url = self.app.config.get("REDIS_URL")
         if not url:
             return
-        from redis import Redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-        from rq import Queue
-
         length = GaugeMetricFamily("rq_queue_jobs", "Jobs waiting in an RQ queue", labels=["queue"])
         started = GaugeMetricFamily("rq_started_jobs", "Jobs running from an RQ queue", labels=["queue"])
         try:

@@ -10,6 +10,7 @@ Dates inside JSON columns are ISO strings, as in the scenario format.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 
 import sqlalchemy as sa
@@ -222,8 +223,20 @@ class PlanVersion(db.Model):
     cycle: Mapped[Cycle] = relationship(foreign_keys=[cycle_id])
 
 
-SOLVE_STATES = ("queued", "running", "finished", "failed", "cancelled")
-ACTIVE_SOLVE_STATES = ("queued", "running")
+class SolveStatus(enum.StrEnum):
+    """Where a solve is in its life; `service/solve_lifecycle.py` owns every move between these."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# A queued or running solve holds its cycle (one at a time, by the unique index below).
+ACTIVE_SOLVE_STATES = (SolveStatus.QUEUED, SolveStatus.RUNNING)
+ENDED_SOLVE_STATES = (SolveStatus.FINISHED, SolveStatus.FAILED, SolveStatus.CANCELLED)
+_ACTIVE_SQL = "status IN (" + ", ".join(f"'{s}'" for s in ACTIVE_SOLVE_STATES) + ")"
 
 
 class Solve(db.Model):
@@ -237,13 +250,13 @@ class Solve(db.Model):
             "uq_solves_one_active_per_cycle",
             "cycle_id",
             unique=True,
-            sqlite_where=sa.text("status IN ('queued', 'running')"),
-            postgresql_where=sa.text("status IN ('queued', 'running')"),
+            sqlite_where=sa.text(_ACTIVE_SQL),
+            postgresql_where=sa.text(_ACTIVE_SQL),
         ),
     )
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=lambda: uuid.uuid4().hex)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    status: Mapped[str] = mapped_column(sa.String(16), default=SolveStatus.QUEUED.value)
     kind: Mapped[str] = mapped_column(sa.String(16), default="solve")  # solve | nightly
     time_limit_s: Mapped[float] = mapped_column(default=30.0)
     # Where it runs: "rq" or "thread:<host>:<pid>" (lets us spot a dead in-process run).
@@ -278,6 +291,9 @@ class User(db.Model):
     # random key mixed into the signed iCalendar feed URL (new key = old URL dead).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     calendar_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # A page session names the generation it was made in; sign-out, a password change and "sign
+    # out everywhere" move it on, and every older session cookie stops working (service/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     la: Mapped[LocalAuthority] = relationship()
     school: Mapped[School | None] = relationship()
@@ -358,6 +374,9 @@ class Token(db.Model):
     # enough (no dictionary to guess from) and lookup stays one indexed query.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Past it the token is refused (service/tokens.py; config TOKEN_LIFETIME_DAYS).
+    expires_at: Mapped[dt.datetime | None]
+    # Written at most once a minute per token, so that reads stay reads.
     last_used_at: Mapped[dt.datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
 

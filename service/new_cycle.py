@@ -1,5 +1,5 @@
 """A new cycle from the officer's form: the LA's stored pool plus the form's settings, made
-into a scenario v1 and created by `scenario.create_cycle`, the function behind
+into a scenario v1 and created by `scenario_import.create_cycle`, the function behind
 `POST /api/v1/cycles`. The contract's own checks judge it; their JSON paths are mapped back
 onto the form's fields (`cycle.team_size` -> the team size box).
 
@@ -17,7 +17,8 @@ from . import audit, pool
 from .errors import InvalidInput
 from .extensions import db
 from .models import Conflict, Cycle, LocalAuthority, PlanVersion, Reviewer, School
-from .scenario import create_cycle, reviewer_dict, school_dict, validate
+from .scenario import reviewer_dict, school_dict, validate
+from .scenario_import import create_cycle
 
 POLICY_RADIOS = {
     "same_cluster": ("forbid", "allow"),

@@ -13,6 +13,9 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from solver.causes import cycle_causes, visit_causes
+from solver.scenario import load_scenario
+
 from . import publication
 from .extensions import db
 from .models import Cycle, PlanVersion, Solve
@@ -76,9 +79,6 @@ def night_scenario(cycle: Cycle, night: dt.date) -> dict:
 
 def explained_diff(scenario: dict, before: dict | None, after: dict) -> dict:
     """`plans.diff(before, after)` with `causes` on every change, from the solver's own rules."""
-    from solver.causes import cycle_causes, visit_causes
-    from solver.scenario import load_scenario
-
     sc = load_scenario(scenario)
     out = diff(before, after)
     old = {v["school_urn"]: v for v in (before or {}).get("reviews", [])}

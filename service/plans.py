@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from . import visit_index
+from solver import load_scenario
+from solver.calendar import Calendar
+from solver.check import check
+from solver.costs import price_plan
+
+from . import audit, visit_index
 from .errors import Conflict as ConflictError
 from .errors import InvalidInput, NotFound
 from .extensions import db
 from .models import Cycle, PlanVersion, Review, School
+from .scenario import build_scenario
 
 
 def versions(cycle: Cycle) -> list[PlanVersion]:
@@ -73,10 +79,6 @@ def recost(scenario: dict, plan: dict) -> dict:
     The solver's calendar and cost formula are the only definitions of these, so
     a plan the service writes is checked by the same rules as one the solver writes.
     """
-    from solver import load_scenario
-    from solver.calendar import Calendar
-    from solver.costs import price_plan
-
     sc = load_scenario(scenario)
     cal = Calendar(sc)
     for visit in plan["reviews"]:
@@ -195,10 +197,6 @@ def set_lock(cycle: Cycle, urn: str, locked: bool) -> Review:
 
 def upload_version(cycle: Cycle, plan, *, note: str | None = None) -> PlanVersion:
     """Store a plan solved elsewhere (e.g. `python -m solver solve`) after checking every hard rule."""
-    from solver.check import check
-
-    from .scenario import build_scenario
-
     if not isinstance(plan, dict):
         raise InvalidInput("the body must be a plan (v1) object", {"_schema": ["expected a JSON object"]})
     problems = check(build_scenario(cycle), plan)
@@ -210,4 +208,6 @@ def upload_version(cycle: Cycle, plan, *, note: str | None = None) -> PlanVersio
             where = re.match(r"([\w.\[\]]+)(?: \([^)]*\))?: ", problem)
             errors.setdefault(where.group(1) if where else "plan", []).append(problem)
         raise InvalidInput(f"the plan breaks {len(problems)} rule(s) of this cycle: {problems[0]}", errors)
-    return store_version(cycle, plan, source="upload", note=note or "plan uploaded")
+    version = store_version(cycle, plan, source="upload", note=note or "plan uploaded")
+    audit.cycle_event("plan.uploaded", cycle, f"added version {version.number} (uploaded)", version=version.number)
+    return version

@@ -14,10 +14,16 @@ import re
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
-from .errors import InvalidInput
+from solver.scenario import PHASES
+
+from . import head_accounts
+from .dates import iso_dates
+from .errors import InvalidInput, already_exists
 from .extensions import db, flatten_errors
 from .models import Cluster, Cycle, PlanVersion, Reviewer, School, Trust
-from .scenario import named
+from .resources.reviewers.schemas import ReviewerSchema
+from .resources.schools.schemas import SchoolSchema
+from .scenario_import import named
 
 # --------------------------------------------------------------------------- lists
 
@@ -31,8 +37,6 @@ def trusts(la_id: int) -> list[str]:
 
 
 def phases(la_id: int) -> list[str]:
-    from .resources.fields import PHASES
-
     present = set(db.session.scalars(db.select(School.phase).where(School.la_id == la_id).distinct()))
     return [p for p in PHASES if p in present]
 
@@ -91,7 +95,43 @@ def last_reviewed(la_id: int) -> dict[str, dt.date]:
     return out
 
 
+# --------------------------------------------------------------------------- look-ups
+
+
+def find_school(la_id: int, urn: str) -> School | None:
+    return db.session.scalar(db.select(School).where(School.la_id == la_id, School.urn == urn))
+
+
+def known_school(la_id: int, urn: str, message: str = "unknown school") -> School:
+    """The LA's school `urn`, named by a request's `school_urn` (InvalidInput `message` otherwise)."""
+    school = find_school(la_id, urn)
+    if school is None:
+        raise InvalidInput(message, {"school_urn": [f"unknown school '{urn}'"]})
+    return school
+
+
 # --------------------------------------------------------------------------- changes
+
+
+def add_school(la_id: int, data: dict) -> School:
+    """A new school of the LA (as `SchoolSchema` loads it; 409 when its URN is taken)."""
+    if find_school(la_id, data["urn"]):
+        raise already_exists(f"school {data['urn']} exists", "urn")
+    school = School(la_id=la_id, urn=data.pop("urn"), closed_dates=[])
+    db.session.add(school)
+    update_school(school, data)
+    return school
+
+
+def add_reviewer(la_id: int, data: dict) -> Reviewer:
+    """A new reviewer of the LA (as `ReviewerSchema` loads it; 409 when its id is taken)."""
+    ext_id = data.pop("id")
+    if db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == la_id, Reviewer.ext_id == ext_id)):
+        raise already_exists(f"reviewer {ext_id} exists", "id")
+    reviewer = Reviewer(la_id=la_id, ext_id=ext_id, specialisms=[], unavailable=[])
+    db.session.add(reviewer)
+    update_reviewer(reviewer, data)
+    return reviewer
 
 
 def update_school(school: School, data: dict) -> None:
@@ -104,7 +144,7 @@ def update_school(school: School, data: dict) -> None:
     if "trust" in data:
         school.trust = named(Trust, school.la_id, data["trust"])
     if "closed_dates" in data:
-        school.closed_dates = sorted({d.isoformat() for d in data["closed_dates"]})
+        school.closed_dates = iso_dates(data["closed_dates"])
 
 
 def update_reviewer(reviewer: Reviewer, data: dict) -> None:
@@ -112,14 +152,9 @@ def update_reviewer(reviewer: Reviewer, data: dict) -> None:
     data = dict(data)
     if "school_urn" in data:
         urn = data.pop("school_urn")
-        school = None
-        if urn is not None:
-            school = db.session.scalar(db.select(School).where(School.la_id == reviewer.la_id, School.urn == urn))
-            if school is None:
-                raise InvalidInput("unknown home school", {"school_urn": [f"unknown school '{urn}'"]})
-        reviewer.school = school
+        reviewer.school = known_school(reviewer.la_id, urn, "unknown home school") if urn is not None else None
     if "unavailable" in data:
-        reviewer.unavailable = sorted({d.isoformat() for d in data.pop("unavailable")})
+        reviewer.unavailable = iso_dates(data.pop("unavailable"))
     for key, value in data.items():
         setattr(reviewer, key, value)
 
@@ -182,19 +217,28 @@ def _load(schema, data: dict) -> dict:
 
 def edit_school(school: School, form) -> None:
     """A school's edit form, checked by the API's schema and applied."""
-    from .resources.schools.schemas import SchoolSchema
-
     data = {
         key: _blank_none(form, key) for key in ("name", "phase", "cluster", "trust", "postcode", "lat", "lon", "pupils")
     }
     data["closed_dates"] = form_dates(form.get("closed_dates", ""))
-    update_school(school, _load(SchoolSchema(exclude=("urn",)), data))
+    problems: dict[str, list[str]] = {}
+    values = email = None
+    try:
+        values = _load(SchoolSchema(exclude=("urn",)), data)
+    except InvalidInput as error:
+        problems |= error.errors
+    try:
+        email = head_accounts.clean_email(form.get("head_email"))
+    except InvalidInput as error:
+        problems |= error.errors
+    if problems or values is None:
+        raise InvalidInput(f"{len(problems)} field(s) need changing", problems)
+    update_school(school, values)
+    head_accounts.set_head(school, email)
 
 
 def edit_reviewer(reviewer: Reviewer, form) -> None:
     """A reviewer's edit form, checked by the API's schema and applied."""
-    from .resources.reviewers.schemas import ReviewerSchema
-
     data = {
         "name": _blank_none(form, "name"),
         "school_urn": _blank_none(form, "school_urn"),

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
 
-from . import audit, imports
+from openpyxl.utils import get_column_letter
+
+from . import audit, head_accounts, imports
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .models import LocalAuthority, PoolUpload, Reviewer, School, User, utcnow
@@ -44,6 +47,7 @@ REVIEWER_FIELDS = {
     "max_reviews": "Most reviews",
     "day_rate": "Day rate",
     "unavailable": "Away on",
+    "email": "Headteacher's e-mail",
 }
 
 
@@ -108,7 +112,7 @@ def _school_now(s: School) -> dict:
     }
 
 
-def _reviewer_now(r: Reviewer) -> dict:
+def _reviewer_now(r: Reviewer, heads: dict[int, str]) -> dict:
     return {
         "name": r.name,
         "school": r.school,
@@ -119,6 +123,7 @@ def _reviewer_now(r: Reviewer) -> dict:
         "max_reviews": r.max_reviews,
         "day_rate": r.day_rate,
         "unavailable": r.unavailable,
+        "email": heads.get(r.school_id) if r.school_id else None,
     }
 
 
@@ -136,7 +141,8 @@ def preview(la: LocalAuthority, kind: str, raw: bytes, filename: str) -> Preview
         now, labels = _school_now, SCHOOL_FIELDS
     else:
         existing = {r.ext_id: r for r in db.session.scalars(db.select(Reviewer).where(Reviewer.la_id == la.id))}
-        now, labels = _reviewer_now, REVIEWER_FIELDS
+        heads = head_accounts.heads_by_school(la.id)
+        now, labels = functools.partial(_reviewer_now, heads=heads), REVIEWER_FIELDS
     add, change, same = [], [], []
     for line, key, values in parsed.rows:
         row = {"line": line, "key": key, "name": values.get("name") or key}
@@ -157,8 +163,6 @@ def preview(la: LocalAuthority, kind: str, raw: bytes, filename: str) -> Preview
 
 def bad_file(kind: str, raw: bytes, error: InvalidInput) -> BadFile:
     """The refusal's `row N.Column` keys as spreadsheet rows and column letters (A, B, …, AA)."""
-    from openpyxl.utils import get_column_letter
-
     try:
         header, _ = imports.read_table(raw, imports.Problems())
     except InvalidInput:
@@ -208,6 +212,14 @@ def kept(user: User, kind: str, upload_id: str) -> PoolUpload:
     if upload is None or upload.user_id != user.id or upload.kind != kind or upload.expires_at < utcnow():
         raise NotFound("that upload has expired or is not yours; upload the file again")
     return upload
+
+
+def import_at_once(la_id: int, kind: str, raw: bytes, fmt: str = "auto") -> dict:
+    """The API's import: checked and written at once, without a preview (a bad file writes nothing)."""
+    la = db.session.get(LocalAuthority, la_id)
+    result = imports.import_schools(la, raw, fmt) if kind == "schools" else imports.import_reviewers(la, raw)
+    audit.record(f"pool.{kind}_imported", f"imported {kind} ({result})", la_id=la.id, details=result)
+    return result
 
 
 def confirm(user: User, kind: str, upload_id: str) -> dict:

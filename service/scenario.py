@@ -1,9 +1,9 @@
-"""Scenario v1 <-> database rows: the one place that translates between them.
+"""Database rows -> scenario v1: the one place that translates rows into the contract.
 
 `build_scenario(cycle)` is what the API's `GET /cycles/{id}/scenario` answers and
-what every job feeds the solver. `create_cycle(la, data)` is the reverse: a whole
-scenario, validated by the solver's own contract, upserted into the LA's pool
-(schools by URN, reviewers by id) plus a new cycle.
+what every job feeds the solver; `validate(data)` checks a scenario by the solver's own
+contract. The reverse, a whole scenario upserted into the LA's pool plus a new cycle,
+is `service/scenario_import.py: create_cycle`.
 """
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ from solver.scenario import ScenarioError, load_scenario
 from .errors import InvalidInput, errors_from_lines
 from .extensions import db
 from .models import (
-    Cluster,
     Conflict,
     Cycle,
     History,
-    LocalAuthority,
     Review,
     Reviewer,
     School,
     SupportProvider,
     SupportRequest,
-    Trust,
 )
 from .pins import with_pins
 
@@ -223,160 +220,3 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
 def conflict_dict(c: Conflict) -> dict:
     party = {"reviewer": c.reviewer.ext_id} if c.reviewer else {"provider": c.provider.ext_id}
     return _drop_none(party | {"school_urn": c.school.urn, "reason": c.reason})
-
-
-# --------------------------------------------------------------------------- scenario -> rows
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def get_or_create(model, **keys):
-    row = db.session.scalar(db.select(model).filter_by(**keys))
-    if row is None:
-        row = model(**keys)
-        db.session.add(row)
-    return row
-
-
-def named(model, la_id: int, name: str | None):
-    """The LA's cluster or trust called `name` (created on first use)."""
-    if not name:
-        return None
-    return get_or_create(model, la_id=la_id, name=name)
-
-
-def upsert_school(la: LocalAuthority, s: dict) -> School:
-    school = get_or_create(School, la_id=la.id, urn=str(s["urn"]))
-    school.name = s.get("name")
-    school.la_code = s.get("la_code")
-    school.phase = s.get("phase")
-    school.cluster = named(Cluster, la.id, s.get("cluster"))
-    school.trust = named(Trust, la.id, s.get("trust"))
-    school.lat, school.lon = s.get("lat"), s.get("lon")
-    school.pupils = s.get("pupils")
-    school.closed_dates = sorted(set(s.get("closed_dates") or []))
-    return school
-
-
-def upsert_reviewer(la: LocalAuthority, r: dict, schools: dict[str, School]) -> Reviewer:
-    reviewer = get_or_create(Reviewer, la_id=la.id, ext_id=r["id"])
-    reviewer.name = r.get("name")
-    reviewer.school = schools[r["school_urn"]] if r.get("school_urn") else None
-    reviewer.role = r.get("role") or "headteacher"
-    reviewer.lead_accredited = bool(r.get("lead_accredited", False))
-    reviewer.phases = r.get("phases")
-    reviewer.specialisms = list(r.get("specialisms") or [])
-    reviewer.max_reviews = r.get("max_reviews", 1)
-    reviewer.day_rate = float(r.get("day_rate", 0.0))
-    reviewer.unavailable = sorted(set(r.get("unavailable") or []))
-    return reviewer
-
-
-CYCLE_FIELDS = ("team_size", "visit_days", "lead_required", "backfill_budget", "support_budget")
-
-
-def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
-    """Validate a whole scenario and store it: upsert the pool, create the cycle.
-
-    Everything is added to the current session; the caller commits once, so a
-    failure leaves nothing behind.
-    """
-    validate(data)
-    c = data["cycle"]
-    cycle = Cycle(
-        la_id=la.id,
-        name=c.get("name") or "Untitled cycle",
-        window_start=_date(c["window"]["start"]),
-        window_end=_date(c["window"]["end"]),
-        excluded_dates=sorted(set(c.get("excluded_dates") or [])),
-        freeze_before=_date(c.get("freeze_before")),
-        cluster_budgets=dict(c.get("cluster_budgets") or {}),
-        policy=dict(c.get("policy") or {}),
-        weights=dict(c.get("weights") or {}),
-    )
-    for field in CYCLE_FIELDS:
-        if c.get(field) is not None:
-            setattr(cycle, field, c[field])
-    db.session.add(cycle)
-
-    schools = {str(s["urn"]): upsert_school(la, s) for s in data["schools"]}
-    db.session.flush()
-    reviewers = {r["id"]: upsert_reviewer(la, r, schools) for r in data.get("reviewers", [])}
-    db.session.flush()
-
-    reviews = {}
-    for rv in data.get("reviews", []):
-        review = Review(
-            cycle_id=cycle.id,
-            school=schools[rv["school_urn"]],
-            priority=rv.get("priority", 1),
-            focus=list(rv.get("focus") or []),
-            team_size=rv.get("team_size"),
-            earliest=_date(rv.get("earliest")),
-            latest=_date(rv.get("latest")),
-        )
-        reviews[rv["school_urn"]] = review
-        db.session.add(review)
-
-    support = data.get("support") or {}
-    providers = {}
-    for p in support.get("providers", []):
-        providers[p["id"]] = SupportProvider(
-            cycle_id=cycle.id,
-            ext_id=p["id"],
-            school=schools[p["school_urn"]],
-            capacity_days=p.get("capacity_days", 0),
-            day_rate=float(p.get("day_rate", 0.0)),
-            specialisms=list(p.get("specialisms") or []),
-        )
-        db.session.add(providers[p["id"]])
-    for q in support.get("requests", []):
-        db.session.add(
-            SupportRequest(
-                cycle_id=cycle.id,
-                ext_id=q["id"],
-                school=schools[q["school_urn"]],
-                days=q.get("days", 1),
-                focus=list(q.get("focus") or []),
-                priority=q.get("priority", 1),
-            )
-        )
-    db.session.flush()
-
-    for k in data.get("conflicts", []):
-        school = schools[k["school_urn"]]
-        if k.get("reviewer"):
-            conflict = get_or_create(
-                Conflict, la_id=la.id, reviewer_id=reviewers[k["reviewer"]].id, school_id=school.id
-            )
-        else:
-            conflict = Conflict(la_id=la.id, provider_id=providers[k["provider"]].id, school_id=school.id)
-            db.session.add(conflict)
-        conflict.reason = k.get("reason")
-    for h in data.get("history", []):
-        db.session.add(
-            History(
-                cycle_id=cycle.id,
-                reviewer=reviewers[h["reviewer"]],
-                school=schools[h["school_urn"]],
-                cycles_ago=h.get("cycles_ago", 1),
-            )
-        )
-    db.session.flush()
-
-    if data.get("previous"):
-        from .plans import plan_from_previous, publish, store_version
-
-        for visit in data["previous"]:
-            if visit.get("locked") and visit["school_urn"] in reviews:
-                reviews[visit["school_urn"]].locked = True
-        version = store_version(
-            cycle,
-            plan_from_previous(data),
-            source="import",
-            note="the plan given as `previous` when the cycle was created",
-        )
-        publish(cycle, version)
-    return cycle

@@ -28,13 +28,19 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from redis import Redis
+from rq import Callback, Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from werkzeug.utils import import_string
 
-from . import audit
+from . import audit, inprocess, solve_lifecycle, solve_limits
 from .errors import Conflict as ConflictError
 from .errors import DomainError
 from .extensions import db
-from .models import ACTIVE_SOLVE_STATES, Cycle, Solve, utcnow
+from .models import ACTIVE_SOLVE_STATES, Cycle, Solve, SolveStatus, utcnow
+from .plans import store_version
+from .solve_lifecycle import SolveTransitionError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,13 @@ _LIVE_THREADS: set[str] = set()
 
 def this_process() -> str:
     return f"thread:{socket.gethostname()}:{os.getpid()}"
+
+
+def listing(cycle: Cycle) -> list[Solve]:
+    """The cycle's solves, newest first."""
+    return list(
+        db.session.scalars(db.select(Solve).where(Solve.cycle_id == cycle.id).order_by(Solve.created_at.desc()))
+    )
 
 
 def active_solve(cycle: Cycle) -> Solve | None:
@@ -84,9 +97,6 @@ def reap_if_dead(solve: Solve) -> bool:
 
 
 def _reap_dead_job(solve: Solve) -> bool:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
     try:
         job = Job.fetch(solve.id, connection=redis_connection())
         status = job.get_status()
@@ -117,7 +127,7 @@ def _reap_silent_runner(solve: Solve) -> bool:
     """A running RQ solve whose job stopped beating was killed with its worker (SIGKILL, OOM,
     lost machine). RQ itself notices only when the job's registry entry expires (minutes), so
     the job's own short-lived heartbeat key tells us sooner."""
-    if solve.status != "running" or solve.started_at is None:
+    if solve.status != SolveStatus.RUNNING or solve.started_at is None:
         return False
     # The key lives five beats (worker/heartbeat.py); a solve younger than that may not have one yet.
     grace = current_app.config["SOLVE_HEARTBEAT_S"] * 5 + 2
@@ -129,7 +139,7 @@ def _reap_silent_runner(solve: Solve) -> bool:
     except Exception:  # Redis unreachable: we cannot tell, so leave it
         return False
     db.session.refresh(solve)
-    if solve.status != "running":
+    if solve.status != SolveStatus.RUNNING:
         return False
     _mark_dead(
         solve, "the worker running this solve stopped (killed or crashed) before it finished; no plan was stored"
@@ -150,11 +160,7 @@ def reap_stale() -> int:
 
 
 def _mark_dead(solve: Solve, error: str) -> None:
-    db.session.execute(
-        sa.update(Solve)
-        .where(Solve.id == solve.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
-        .values(status="failed", error=error, finished_at=utcnow())
-    )
+    solve_lifecycle.fail(solve.id, error)  # unless it ended meanwhile
     db.session.commit()
     db.session.refresh(solve)
 
@@ -175,6 +181,7 @@ def start_solve(
     `solve_id` fixes the id (the nightly run's is its cycle and night, so a second run the
     same night collides instead of solving again); `job` and `job_args` name another job
     function than the configured `SOLVE_JOB`, called as job(solve_id, *job_args)."""
+    solve_limits.check(time_limit_s)
     active = active_solve(cycle)
     if active and not reap_if_dead(active):
         raise _busy(active)
@@ -216,20 +223,14 @@ def _busy(active: Solve | None) -> ConflictError:
 
 
 def redis_connection():
-    from redis import Redis
-
     return Redis.from_url(current_app.config["REDIS_URL"])
 
 
 def solve_queue(name: str | None = None):
-    from rq import Queue
-
     return Queue(name or current_app.config["SOLVE_QUEUE"], connection=redis_connection())
 
 
 def _enqueue(solve: Solve, job: str, job_args: tuple, queue: str | None) -> None:
-    from rq import Callback
-
     try:
         solve_queue(queue).enqueue(
             job,
@@ -246,8 +247,7 @@ def _enqueue(solve: Solve, job: str, job_args: tuple, queue: str | None) -> None
             on_failure=Callback(current_app.config["SOLVE_ON_FAILURE"]),
         )
     except Exception as exc:  # Redis down: do not leave a queued row nobody will run
-        solve.status, solve.finished_at = "failed", utcnow()
-        solve.error = f"could not enqueue the job: {exc}"
+        solve_lifecycle.set_status(solve, SolveStatus.FAILED, error=f"could not enqueue the job: {exc}")
         db.session.commit()
         raise DomainError("the job queue is not available", code=503) from exc
 
@@ -266,27 +266,22 @@ def _start_thread(solve_id: str, job_name: str, job_args: tuple) -> None:
         finally:
             _LIVE_THREADS.discard(solve_id)
 
-    threading.Thread(target=run, name=f"solve-{solve_id}", daemon=True).start()
+    # At most SOLVE_INPROCESS_CONCURRENCY at once; the rest wait, queued (service/inprocess.py).
+    inprocess.runner(app.config["SOLVE_INPROCESS_CONCURRENCY"]).submit(run)
 
 
 def cancel_solve(solve: Solve) -> Solve:
     """Cancel: a queued solve ends now; a running one is asked to stop and keep its best plan."""
     if solve.status not in ACTIVE_SOLVE_STATES:
-        raise ConflictError(f"the solve is already {solve.status}")
-    queued = db.session.execute(
-        sa.update(Solve)
-        .where(Solve.id == solve.id, Solve.status == "queued")
-        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
-    ).rowcount
-    if not queued:
+        raise SolveTransitionError(f"the solve is already {solve.status}")
+    queued = solve_lifecycle.cancel_queued(solve.id)
+    if not queued:  # running: it stops itself and ends cancelled, keeping its best plan
         solve.cancel_requested = True
     audit.cycle_event("solve.cancelled", solve.cycle, f"asked {solve.kind} {solve.id} to stop", solve=solve.id)
     db.session.commit()
     db.session.refresh(solve)
     if queued and solve.runner == "rq":
         with contextlib.suppress(Exception):
-            from rq.job import Job
-
             Job.fetch(solve.id, connection=redis_connection()).cancel()
     event = _STOP_EVENTS.get(solve.id)
     if event is not None:
@@ -302,12 +297,7 @@ def begin(solve_id: str, *, resume: bool = False) -> Solve | None:
 
     `resume`: the job is a retry of itself after a transient error, which may have left
     the row `running` (the database was what failed), so take that too."""
-    states = ACTIVE_SOLVE_STATES if resume else ("queued",)
-    started = db.session.execute(
-        sa.update(Solve)
-        .where(Solve.id == solve_id, Solve.status.in_(states))
-        .values(status="running", started_at=utcnow())
-    ).rowcount
+    started = solve_lifecycle.take(solve_id, resume=resume)
     db.session.commit()
     return db.session.get(Solve, solve_id) if started else None
 
@@ -385,8 +375,6 @@ def cancel_watch(solve_id: str, stop: threading.Event, poll_s: float = 0.25):
 
 def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
     """Store `plan` as the cycle's next version and close the solve, in one transaction."""
-    from .plans import store_version
-
     # Re-read: the cancel flag was set by another request after this job loaded the row.
     solve = db.session.get(Solve, solve_id, populate_existing=True)
     cancelled = solve.cancel_requested
@@ -402,13 +390,7 @@ def finish(solve_id: str, plan: dict, *, elapsed_s: float | None = None):
 
 def close(solve: Solve, version, plan: dict, *, elapsed_s: float | None = None):
     """End a solve with the version it stored (None: it stored none) and commit."""
-    solve.plan_version_id = version.id if version else None
-    solve.status = "cancelled" if solve.cancel_requested else "finished"
-    solve.finished_at = utcnow()
-    solve.objective = plan.get("objective")
-    solve.bound = plan.get("bound")
-    if elapsed_s is not None:
-        solve.elapsed_s = elapsed_s
+    solve_lifecycle.end(solve, version, plan, elapsed_s=elapsed_s)
     db.session.commit()
     return version
 
@@ -424,9 +406,5 @@ def fail(solve_id: str, error: BaseException | str) -> None:
         log.error("solve %s failed\n%s", solve_id, "".join(traceback.format_exception(error)))
     else:
         message = error
-    db.session.execute(
-        sa.update(Solve)
-        .where(Solve.id == solve_id)
-        .values(status="failed", error=message[:10000], finished_at=utcnow())
-    )
+    solve_lifecycle.fail(solve_id, message[:10000])  # unless it ended already
     db.session.commit()

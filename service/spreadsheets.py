@@ -10,6 +10,9 @@ import datetime as dt
 import io
 import zipfile
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
 from .errors import InvalidInput
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -35,8 +38,6 @@ def cell_text(value) -> str:
 
 def read_xlsx(raw: bytes, problems) -> tuple[list[str], list[tuple[int, dict]]]:
     """The first sheet's header and its non-blank rows, each with its row number."""
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -66,9 +67,6 @@ def read_xlsx(raw: bytes, problems) -> tuple[list[str], list[tuple[int, dict]]]:
 
 def xlsx_bytes(header: list[str], rows: list[list], sheet: str = "Sheet1") -> bytes:
     """A one-sheet workbook: a bold header row, then `rows`."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet

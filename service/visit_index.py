@@ -27,7 +27,7 @@ from sqlalchemy import event
 from solver.costs import haversine_km
 
 from .extensions import db
-from .models import Cycle, PlanVersion, PublishedVisit, PublishedVisitTag, Reviewer, School, utcnow
+from .models import Cycle, LocalAuthority, PlanVersion, PublishedVisit, PublishedVisitTag, Reviewer, School, utcnow
 
 VISITS = PublishedVisit.__table__
 TAGS = PublishedVisitTag.__table__
@@ -39,6 +39,7 @@ COPIED = {
     Cycle: ("name", "published_version", "published_version_id"),
 }
 _PENDING = "visit_index.pending"  # session.info key: {"las": {la_id}, "cycles": {(la_id, cycle_id)}}
+_LOCKED = "visit_index.locked"  # session.info key: the LAs whose row this transaction holds
 
 
 # --------------------------------------------------------------------------- writing
@@ -187,6 +188,19 @@ def _note_changes(session, _context, _instances) -> None:
             pending["las"].add(obj.la_id)
             old_la = sa.inspect(obj).attrs.la_id.history.deleted
             pending["las"].update(la for la in old_la if la is not None)
+    if pending:
+        _lock_las(session, set(pending["las"]) | {la for la, _ in pending["cycles"]})
+
+
+def _lock_las(session, la_ids: set) -> None:
+    """Hold the LAs' rows before this flush writes: two requests changing one LA's index (a
+    school deleted here, a cycle there, both cascading into its rows) then take turns instead
+    of deadlocking in PostgreSQL. Ids in order, each once a transaction; no-op on SQLite."""
+    locked = session.info.setdefault(_LOCKED, set())
+    for la_id in sorted(la for la in la_ids if la is not None and la not in locked):
+        # The connection, not the session: a query through the session would flush, mid-flush.
+        session.connection().execute(sa.select(LocalAuthority.id).where(LocalAuthority.id == la_id).with_for_update())
+        locked.add(la_id)
 
 
 @event.listens_for(Session, "before_commit")
@@ -211,6 +225,7 @@ def _rewrite_pending(session) -> None:
 def _forget(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_LOCKED, None)
 
 
 # --------------------------------------------------------------------------- reading

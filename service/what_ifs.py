@@ -30,7 +30,17 @@ from .errors import Conflict as ConflictError
 from .errors import InvalidInput, NotFound
 from .exports import names
 from .extensions import db
-from .models import Cycle, PlanVersion, Reviewer, Solve, SupportProvider, User, utcnow
+from .models import (
+    ACTIVE_SOLVE_STATES,
+    ENDED_SOLVE_STATES,
+    Cycle,
+    PlanVersion,
+    Reviewer,
+    Solve,
+    SupportProvider,
+    User,
+    utcnow,
+)
 from .plans import diff, get_version, review_for, store_version
 from .records import WhatIf
 from .scenario import build_scenario, validate
@@ -436,7 +446,7 @@ def state(what_if: WhatIf) -> str:
     """`solving` turns `failed` when its solve ended without a plan."""
     if what_if.status == "solving" and what_if.solve_id:
         solve = db.session.get(Solve, what_if.solve_id)
-        if solve is None or solve.status in ("failed", "cancelled", "finished"):
+        if solve is None or solve.status in ENDED_SOLVE_STATES:
             return "failed"
     return what_if.status
 
@@ -521,7 +531,7 @@ def discard(what_if: WhatIf, *, actor: User | None = None) -> None:
         raise ConflictError(f"this what-if is {current} already")
     if current == "solving":
         solve = db.session.get(Solve, what_if.solve_id)
-        if solve is not None and solve.status in ("queued", "running"):
+        if solve is not None and solve.status in ACTIVE_SOLVE_STATES:
             cancel_solve(solve)
     what_if.status, what_if.plan = "discarded", None
     what_if.decided_by_id, what_if.decided_at = actor.id if actor else None, utcnow()

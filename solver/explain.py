@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .costs import price_plan
 from .instance import Instance
 from .pairing import Teams
 from .reasons import unmet_reasons, unstaffed_reasons
+from .staffable import Staffable
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Outcome:
     support: dict[str, str]  # request id -> provider id
     bound: float | None  # proven lower bound of the cycle, pounds
     proven: bool  # the teams and support are proven optimal for the cycle (before dating)
+    # review -> proven lower bound of every plan that staffs it, pounds (where known)
+    staff_floor: dict[str, float] = field(default_factory=dict)
+    parts: int = 1  # the first pairing search was split into this many parts (split.py)
 
 
 def explain(inst: Instance, outcome: Outcome, started: float, workers: int) -> dict:
@@ -42,7 +46,39 @@ def explain(inst: Instance, outcome: Outcome, started: float, workers: int) -> d
     plan["bound"] = bound
     date_cost = plan["changes"]["date_changes"] * inst.sc.cycle.weights.date_change
     plan["status"] = "OPTIMAL" if outcome.proven and not outcome.undated and date_cost == 0 else "FEASIBLE"
+    if outcome.parts > 1:
+        plan["solver"]["parts"] = outcome.parts
+    _prove_unstaffed(inst, plan, outcome.staff_floor)
     return plan
+
+
+def _prove_unstaffed(inst: Instance, plan: dict, staff_floor: dict[str, float]) -> None:
+    """Each unstaffed review's `proven`: true when no plan that staffs it costs less than
+    this one — because no team can keep the rules for it at all (`staffable.py`), because
+    the plan is proven optimal, or because a proven bound of every plan staffing it is at
+    least this plan's cost; false when a cheaper plan staffing it may exist (the search ran
+    out of time). The last of its reasons says which."""
+    if not plan["unstaffed"]:
+        return
+    staffable = Staffable(inst)
+    reviews = {rv.school_urn: rv for rv in inst.sc.reviews}
+    for entry in plan["unstaffed"]:
+        urn = entry["school_urn"]
+        floor = staff_floor.get(urn)
+        if staffable.possible(reviews[urn]) is False:
+            proven, why = True, "proven: no team can keep the rules for this review, whatever the rest of the plan"
+        elif plan["status"] == "OPTIMAL":
+            proven, why = True, "proven: the plan is proven optimal, so no cheaper plan staffs this review"
+        elif floor is not None and floor >= plan["objective"]:
+            proven = True
+            why = f"proven: every plan that staffs this review costs at least £{floor:,.2f}, no less than this one"
+        else:
+            proven = False
+            why = (
+                "not proven: a team for it exists, and a cheaper plan staffing it may exist; none was found in the time"
+            )
+        entry["reasons"].append(why)
+        entry["proven"] = proven
 
 
 def _roles(inst: Instance, urn: str, rids: list[str]) -> list[dict]:
@@ -139,7 +175,8 @@ def infeasible_plan(inst: Instance, started: float, workers: int) -> dict:
         "bound": None,
         "reviews": [],
         "unstaffed": [
-            {"school_urn": rv.school_urn, "reasons": ["the cycle is infeasible: " + "; ".join(reasons)]}
+            # No plan keeps the rules at all: none staffs it (proven, as the reasons say).
+            {"school_urn": rv.school_urn, "reasons": ["the cycle is infeasible: " + "; ".join(reasons)], "proven": True}
             for rv in inst.sc.reviews
         ],
         "support": [],

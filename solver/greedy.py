@@ -8,13 +8,19 @@ receives a complete solution as its hint instead of having to find a first one i
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from .instance import Instance
 
 
 def greedy_teams(
-    inst: Instance, support: dict[str, str], start: dict[str, list[str]] | None = None
+    inst: Instance,
+    support: dict[str, str],
+    start: dict[str, list[str]] | None = None,
+    rank: Callable[[str, str], tuple] | None = None,
 ) -> dict[str, list[str]]:
+    """`rank(reviewer, school)`: the order in which candidates are tried (default: by cost);
+    the LP's (`relax.Relaxation.rank`) makes the greedy follow the LP's optimum."""
     sc = inst.sc
     c = sc.cycle
     rev = sc.reviewer_by_id
@@ -106,7 +112,10 @@ def greedy_teams(
     for rv in order:
         urn = rv.school_urn
         size = sc.team_size_of(rv)
-        cands = sorted(eligible[urn], key=lambda rid: (inst.pairs[(rid, urn)].cost, rid))
+        if rank is None:
+            cands = sorted(eligible[urn], key=lambda rid: (inst.pairs[(rid, urn)].cost, rid))
+        else:
+            cands = sorted(eligible[urn], key=lambda rid: (*rank(rid, urn), rid))
         if c.lead_required:
             # Cheapest lead first, so that the rest of the team can be the cheapest members.
             leads = [rid for rid in cands if rev[rid].lead_accredited]

@@ -40,13 +40,13 @@ def join_halves(
     return Joined(pairing.teams, support, cost, pairing.optimal)
 
 
-def support_for(inst: Instance, teams: Teams, alone: SupportAnswer) -> SupportAnswer:
+def support_for(inst: Instance, teams: Teams, alone: SupportAnswer, workers: int = 1) -> SupportAnswer:
     """The best support for these teams: the matching found alone when the teams leave it
     standing, else the support half solved again without the pairs the teams rule out."""
     forbidden = forbidden_by(inst, teams)
     if not any((q, p) in forbidden for q, p in alone.matching.items()):
         return alone
-    return best_support(inst, 5.0, forbidden)
+    return best_support(inst, 5.0, forbidden, workers)
 
 
 def pairing_cost(inst: Instance, teams: Teams) -> float:
@@ -80,3 +80,15 @@ def halves_may_meet(inst: Instance, alone: SupportAnswer) -> bool:
     reqs = {q.id: q for q in sc.support_requests}
     at_risk = {(provs[p].school_urn, reqs[q].school_urn) for q, p in alone.matching.items()}
     return any((sc.reviewer_by_id[rid].school_urn, urn) in at_risk for rid, urn in inst.pairs)
+
+
+def forbidding(inst: Instance, matching: dict[str, str]) -> frozenset[tuple[str, str]]:
+    """The eligible (reviewer, school) pairs that would break this support matching (rule 8:
+    a reviewer from a provider's school visiting a school it supports)."""
+    if not matching or not inst.rules.support_conflict_applies():
+        return frozenset()
+    sc = inst.sc
+    provs = {p.id: p for p in sc.providers}
+    reqs = {q.id: q for q in sc.support_requests}
+    at_risk = {(provs[p].school_urn, reqs[q].school_urn) for q, p in matching.items()}
+    return frozenset(k for k in inst.pairs if (sc.reviewer_by_id[k[0]].school_urn, k[1]) in at_risk)

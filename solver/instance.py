@@ -60,7 +60,9 @@ def _mask(indices) -> int:
     return m
 
 
-def build_instance(sc: Scenario) -> Instance:
+def build_instance(sc: Scenario, only: set[str] | None = None) -> Instance:
+    """`only`: the schools whose reviews are open for solving (None: every review not fixed);
+    a part of a split cycle (`split.py`) is the same cycle with fewer open reviews."""
     rules = Rules(sc)
     cal, fixed = rules.cal, rules.fixed
     reviews = {rv.school_urn: rv for rv in sc.reviews}
@@ -84,7 +86,7 @@ def build_instance(sc: Scenario) -> Instance:
             busy[rid].update(v.days)
     load = Counter(rid for v in staffing for rid in v.reviewers)
     capacity = {r.id: _cap(rules, r) - load[r.id] for r in sc.reviewers}
-    open_reviews = [rv for rv in sc.reviews if rv.school_urn not in fixed]
+    open_reviews = [rv for rv in sc.reviews if rv.school_urn not in fixed and (only is None or rv.school_urn in only)]
     starts = _start_masks(rules, open_reviews, busy)
     free = _free_masks(rules, busy, fixed_days)
     pairs, excluded = _eligible_pairs(rules, open_reviews, capacity, starts, free)

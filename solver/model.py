@@ -28,8 +28,26 @@ def money(x: float) -> int:
 
 
 class PairingModel:
-    def __init__(self, inst: Instance, with_support: bool = False):
+    """`keep`: the (reviewer, school) pairs to model (None: every eligible pair). A model of
+    some pairs only is a restriction of the cycle's: its bound holds for plans of those
+    pairs, so whoever leaves pairs out sets `left_out`, a proven floor of every plan that
+    uses one of them (`relax.py`), and `floor`, a proven bound of the whole model; the
+    search then reports `max(floor, min(its bound, left_out))` (`pairing.pair`)."""
+
+    def __init__(
+        self,
+        inst: Instance,
+        with_support: bool = False,
+        keep: set[tuple[str, str]] | None = None,
+        shares: dict[str | None, float] | None = None,
+    ):
+        """`shares`: the pounds this model may spend of each budget (None: the LA's backfill
+        budget, else a cluster's), in place of what the fixed visits leave: a part of a split
+        cycle gets its share (`split.py`)."""
         self.inst = inst
+        self.shares = shares or {}
+        self.left_out: float | None = None  # pounds, in this model's terms (with support: both halves)
+        self.floor: float | None = None  # pounds, likewise
         sc = inst.sc
         c, w = sc.cycle, sc.cycle.weights
         m = self.m = cp_model.CpModel()
@@ -41,14 +59,16 @@ class PairingModel:
         self.constant = 0  # scaled cost that no decision changes
         terms: list[tuple[cp_model.IntVar, int]] = []
 
+        # In the instance's order whatever `keep` is: the same model for the same pairs.
+        pairs = [(k, p) for k, p in inst.pairs.items() if keep is None or k in keep]
         by_review: dict[str, list[str]] = defaultdict(list)
         by_reviewer: dict[str, list[str]] = defaultdict(list)
-        for rid, urn in inst.pairs:
+        for (rid, urn), _ in pairs:
             by_review[urn].append(rid)
             by_reviewer[rid].append(urn)
         self.by_review, self.by_reviewer = by_review, by_reviewer
 
-        for (rid, urn), p in inst.pairs.items():
+        for (rid, urn), p in pairs:
             v = m.new_bool_var(f"x[{rid},{urn}]")
             self.x[(rid, urn)] = v
             terms.append((v, money(p.cost)))
@@ -179,7 +199,7 @@ class PairingModel:
             return round(sc.reviewer_by_id[rid].day_rate * vd * 100)  # pence, exact for money inputs
 
         if c.backfill_budget is not None:
-            left = math.floor((c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
+            left = math.floor(self.shares.get(None, c.backfill_budget - inst.fixed_backfill) * 100 + 1e-6)
             self.m.add(sum(backfill(rid) * v for (rid, _), v in self.x.items()) <= left)
         for name, limit in c.cluster_budgets.items():
             xs = [
@@ -187,7 +207,7 @@ class PairingModel:
                 for (rid, _), v in self.x.items()
                 if (home := inst.rules.home(sc.reviewer_by_id[rid])) is not None and home.cluster == name
             ]
-            left = math.floor((limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
+            left = math.floor(self.shares.get(name, limit - inst.fixed_cluster_backfill[name]) * 100 + 1e-6)
             if xs:
                 self.m.add(sum(backfill(rid) * v for rid, v in xs) <= left)
 

@@ -51,7 +51,7 @@ def pair(pm: PairingModel, settings: SearchSettings, time_limit: float, support:
     """Search the pairing model. `support` is the support half solved alone, whose value and
     bound complete the figures of a reviews-only model; None when the model is the joint one."""
     solver = _cp_solver(time_limit, settings)
-    progress = _Progress(settings.on_progress, support, settings.started)
+    progress = _Progress(pm, settings.on_progress, support, settings.started)
     if settings.on_progress:
         solver.best_bound_callback = progress.on_bound
     watcher = _watch(settings.stop, solver)
@@ -60,19 +60,34 @@ def pair(pm: PairingModel, settings: SearchSettings, time_limit: float, support:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Pairing(False, {}, None, False)
     # Each model is a relaxation of the cycle (or of its reviews half, to which the support
-    # half's own bound adds); its cuts are valid, so its bound is the cycle's.
-    bound = solver.best_objective_bound / SCALE + (support.bound if support else 0.0)
-    return Pairing(True, pm.read(solver), bound, status == cp_model.OPTIMAL)
+    # half's own bound adds); its cuts are valid, so its bound is the cycle's. A model of
+    # some pairs only proves its bound for plans of those pairs; a plan using a pair left
+    # out costs at least `left_out` (relax.py), so the cycle's is the lesser of the two.
+    own = solver.best_objective_bound / SCALE
+    optimal = status == cp_model.OPTIMAL and (pm.left_out is None or own <= pm.left_out)
+    bound = model_bound(pm, own) + (support.bound if support else 0.0)
+    return Pairing(True, pm.read(solver), bound, optimal)
 
 
-def previous_teams(inst: Instance, pm: PairingModel) -> Teams:
+def model_bound(pm: PairingModel, own: float) -> float:
+    """The proven bound, pounds, of the model's whole problem (every eligible pair), from
+    the search's own bound over the pairs it models."""
+    if pm.left_out is not None:
+        own = min(own, pm.left_out)
+    if pm.floor is not None:
+        own = max(own, pm.floor)
+    return own
+
+
+def previous_teams(inst: Instance) -> Teams:
     """The previous plan's teams, where every member is still allowed."""
     teams = {}
+    open_urns = {rv.school_urn for rv in inst.open_reviews}
     for pv in inst.sc.previous:
         urn = pv.school_urn
-        if urn in inst.fixed or urn not in pm.y:
+        if urn in inst.fixed or urn not in open_urns:
             continue
-        rids = [m.reviewer for m in pv.team if (m.reviewer, urn) in pm.x]
+        rids = [m.reviewer for m in pv.team if (m.reviewer, urn) in inst.pairs]
         if len(rids) == len(pv.team):
             teams[urn] = rids
     return teams
@@ -82,9 +97,9 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports the whole cycle's objective and bound: the pairing search's plus the support
     half's (its best matching, and its proven bound)."""
 
-    def __init__(self, on_progress: ProgressFn | None, support: SupportAnswer | None, started: float):
+    def __init__(self, pm: PairingModel, on_progress: ProgressFn | None, support: SupportAnswer | None, started: float):
         super().__init__()
-        self.on_progress, self.started = on_progress, started
+        self.pm, self.on_progress, self.started = pm, on_progress, started
         # The joint model's objective already holds the support half.
         self.add_value = support.value if support else 0.0
         self.add_bound = support.bound if support else 0.0
@@ -93,13 +108,12 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self.best = self.objective_value / SCALE + self.add_value
         if self.on_progress:
-            self.on_progress(
-                self.best, self.best_objective_bound / SCALE + self.add_bound, time.monotonic() - self.started
-            )
+            self.on_bound(self.best_objective_bound)
 
     def on_bound(self, bound: float) -> None:
         if self.on_progress:
-            self.on_progress(self.best, bound / SCALE + self.add_bound, time.monotonic() - self.started)
+            bound = model_bound(self.pm, bound / SCALE) + self.add_bound
+            self.on_progress(self.best, bound, time.monotonic() - self.started)
 
 
 def _cp_solver(time_limit: float, settings: SearchSettings) -> cp_model.CpSolver:
@@ -127,10 +141,13 @@ def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading
         return done
 
     def run() -> None:
+        # Asked again until the search ends: a stop set before CP-SAT has started its search
+        # would otherwise be lost (measured: a part stopped while its model was being built
+        # ran its whole time).
         while not done.is_set():
             if stop.wait(0.1):
                 solver.stop_search()
-                return
+                done.wait(0.1)
 
     threading.Thread(target=run, daemon=True).start()
     return done

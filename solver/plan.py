@@ -30,6 +30,8 @@ class VisitSchema(_Strict):
 class UnstaffedSchema(_Strict):
     school_urn = fields.String(required=True)
     reasons = fields.List(fields.String(), required=True)
+    # Optional (v1-compatible): true when no plan that staffs it costs less (scenario.md).
+    proven = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False})
 
 
 class MatchSchema(_Strict):

@@ -7,6 +7,7 @@ A missing server skips its tests on a developer's machine and fails them under C
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -19,6 +20,9 @@ from hypothesis import is_hypothesis_test
 POSTGRES_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Outside testing the app refuses to start without a real signing key (service/secret_key.py), as
+# a deployment would: apps built without TESTING, worker and CLI subprocesses get this one.
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
 
 # Whole files that are slow by nature: a real browser, RQ worker subprocesses, deployment.

@@ -12,16 +12,16 @@ import os
 import socket
 import uuid
 
+from redis import Redis
+
+from service import logs
+
+from . import sweep
+from .jobs import _app
+from .solve_worker import SolveWorker
+
 
 def main(argv=None) -> int:
-    from redis import Redis
-
-    from service import logs
-
-    from . import sweep
-    from .jobs import _app
-    from .solve_worker import SolveWorker
-
     parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--name", default=None, help="worker name (default: host, pid and a random suffix)")

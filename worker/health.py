@@ -11,24 +11,21 @@ import os
 import socket
 import sys
 
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from rq import Worker, cron_scheduler_registry
+
 
 def registered(connection, scheduler: bool, host: str) -> bool:
     if scheduler:
-        from rq import cron_scheduler_registry
-
         # Names are "host:pid:suffix".
         return any(k.split(":", 1)[0] == host for k in cron_scheduler_registry.get_keys(connection))
-    from rq import Worker
-
     # python -m worker names itself "host.pid.suffix".
     return any(w.name.split(".", 1)[0] == host for w in Worker.all(connection=connection))
 
 
 def main(argv=None) -> int:
-    from redis import Redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
     parser = argparse.ArgumentParser(prog="python -m worker.health")
     parser.add_argument("--scheduler", action="store_true", help="check the rq cron scheduler instead")
     args = parser.parse_args(argv)

@@ -14,7 +14,13 @@ import threading
 import time
 
 from flask import current_app, has_app_context
+from rq import Retry, get_current_job
 
+from service import create_app, nightly, solve_lifecycle, solves, what_ifs
+from service.extensions import db
+from service.scenario import build_scenario
+
+from . import fanout
 from .heartbeat import beating
 from .transient import is_transient
 
@@ -32,12 +38,8 @@ def _app():
     connections its parent's pool holds (both would talk on one socket), so it drops them."""
     global _APP, _APP_PID
     if _APP is None:
-        from service import create_app
-
         _APP, _APP_PID = create_app(), os.getpid()
     elif os.getpid() != _APP_PID:
-        from service.extensions import db
-
         with _APP.app_context():
             db.engine.dispose(close=False)
         _APP_PID = os.getpid()
@@ -53,8 +55,6 @@ def app_context():
 
 def _current_rq_job():
     try:
-        from rq import get_current_job
-
         return get_current_job()
     except Exception:
         return None
@@ -71,10 +71,6 @@ def reoptimise_cycle(solve_id: str, night: str) -> int | None:
 
 
 def _run(solve_id: str, night: dt.date | None = None):
-    import solver
-    from service import nightly, solves, what_ifs
-    from service.scenario import build_scenario
-
     job = _current_rq_job()
     with app_context():
         config = current_app.config
@@ -94,8 +90,11 @@ def _run(solve_id: str, night: dt.date | None = None):
                     scenario = build_scenario(cycle)
                 progress = solves.ProgressReporter(solve_id, job=job)
                 with solves.cancel_watch(solve_id, threading.Event()) as stop:
-                    plan = solver.solve(
+                    # Over the idle workers when there are any (fanout.py); else solver.solve.
+                    plan = fanout.solve(
                         scenario,
+                        connection=job.connection if job else None,
+                        queue_name=job.origin if job else None,
                         time_limit=solve.time_limit_s,
                         workers=config["SOLVER_WORKERS"],
                         on_progress=progress,
@@ -134,20 +133,10 @@ def _run(solve_id: str, night: dt.date | None = None):
 
 def _retry_later(solve_id: str, exc: BaseException):
     """A lost connection: hand the solve back to the queue (RQ re-runs a job that returns Retry)."""
-    import sqlalchemy as sa
-    from rq import Retry
-
-    from service.extensions import db
-    from service.models import Solve
-
     log.warning("solve %s: transient error, retrying: %s: %s", solve_id, type(exc).__name__, exc)
     with contextlib.suppress(Exception):
         db.session.rollback()
-        db.session.execute(
-            sa.update(Solve)
-            .where(Solve.id == solve_id, Solve.status == "running")
-            .values(status="queued", started_at=None)
-        )
+        solve_lifecycle.hand_back(solve_id)
         db.session.commit()
     return Retry(max=len(RETRY_INTERVALS_S), interval=RETRY_INTERVALS_S)
 
@@ -155,11 +144,6 @@ def _retry_later(solve_id: str, exc: BaseException):
 def solve_job_failed(job, connection, exc_type=None, exc_value=None, tb=None) -> None:
     """RQ's failure callback: the solve row follows its job when the job fails outside our own
     handling (a job timeout, or a worker that died and left the job abandoned)."""
-    import sqlalchemy as sa
-
-    from service.extensions import db
-    from service.models import ACTIVE_SOLVE_STATES, Solve, utcnow
-
     name = getattr(exc_type, "__name__", "error")
     if name == "AbandonedJobError":
         error = "the worker running this solve died and RQ found its job abandoned; no plan was stored"
@@ -168,10 +152,6 @@ def solve_job_failed(job, connection, exc_type=None, exc_value=None, tb=None) ->
     else:
         error = f"{name}: {exc_value}"
     with _app().app_context():
-        db.session.execute(
-            sa.update(Solve)
-            .where(Solve.id == job.id, Solve.status.in_(ACTIVE_SOLVE_STATES))
-            .values(status="failed", error=error, finished_at=utcnow())
-        )
+        solve_lifecycle.fail(job.id, error)  # unless it ended already
         db.session.commit()
         db.session.remove()

@@ -5,6 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from flask import current_app
+from rq import get_current_job
+
+from service import nightly
+from service.errors import DomainError
+from service.extensions import db
+from service.models import Solve
+from service.solves import start_solve
+
+from .jobs import app_context
+
 log = logging.getLogger(__name__)
 
 
@@ -15,16 +26,6 @@ def reoptimise_live_cycles(now: str | None = None, force: bool = False) -> dict:
     Running it twice the same night queues nothing new: each cycle's nightly solve has
     the night in its id.
     """
-    from flask import current_app
-
-    from service import nightly
-    from service.errors import DomainError
-    from service.extensions import db
-    from service.models import Solve
-    from service.solves import start_solve
-
-    from .jobs import app_context
-
     moment = dt.datetime.fromisoformat(now) if now else _due_time()
     if not force and not nightly.is_run_hour(moment):
         return {"acted": False, "reason": f"{nightly.london_time(moment):%H:%M} in London is not the run hour"}
@@ -65,8 +66,6 @@ def reoptimise_live_cycles(now: str | None = None, force: bool = False) -> dict:
 def _due_time() -> dt.datetime:
     """When this run was due: the time RQ queued it, not the time a worker got to it. A night
     of long officer solves must not push the 02:00 run past the hour and skip the night."""
-    from rq import get_current_job
-
     job = get_current_job()
     when = job.enqueued_at if job is not None and job.enqueued_at is not None else None
     if when is None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from rq import Worker
 from rq.command import parse_payload
+
+from service import solve_lifecycle
+from service.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +42,9 @@ class SolveWorker(Worker):
         super().handle_payload(message)
 
     def _cancel_solve(self, job_id: str) -> bool:
-        from service.extensions import db
-        from service.models import Solve
-
         try:
             with self.app.app_context():
-                changed = db.session.execute(
-                    sa.update(Solve).where(Solve.id == job_id, Solve.status == "running").values(cancel_requested=True)
-                ).rowcount
+                changed = solve_lifecycle.ask_to_stop(job_id)
                 db.session.commit()
                 db.session.remove()
             return bool(changed)

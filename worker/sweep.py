@@ -7,14 +7,13 @@ import logging
 import threading
 
 from service import notify
+from service.extensions import db
+from service.solves import reap_stale
 
 log = logging.getLogger(__name__)
 
 
 def sweep_once(app) -> int:
-    from service.extensions import db
-    from service.solves import reap_stale
-
     with app.app_context():
         try:
             count = reap_stale()

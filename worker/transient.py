@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import redis.exceptions
+import sqlalchemy.exc
+
 
 def is_transient(exc: BaseException) -> bool:
     """True for a database or Redis connection that failed or timed out."""
-    import redis.exceptions
-    import sqlalchemy.exc
-
     if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return True
     if isinstance(exc, sqlalchemy.exc.DBAPIError):

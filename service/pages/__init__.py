@@ -7,27 +7,24 @@ and the `pages` blueprint. The views call the same domain modules as the API.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
-from flask import Blueprint
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+# Imported for what importing them does: each adds its routes to `bp` (signin its CLI commands).
+from . import cycle_form, plan_changes, pool, signin, ui, views  # noqa: F401
+from .blueprint import bp
+
 csrf = CSRFProtect()
-# Templates and the stylesheet sit in the app's own service/templates and service/static.
-bp = Blueprint("pages", __name__)
 
 
 def init_app(app) -> None:
-    from . import cycle_form, plan_changes, pool, signin, ui, views  # noqa: F401 - registers the routes and the CLI commands
-
     # GOV.UK Frontend's macros, imported in templates as "govuk_frontend_jinja/components/…".
     app.jinja_loader = ChoiceLoader(
         [app.jinja_loader, PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     )
 
-    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=12)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # The session cookie only travels over HTTPS, except while developing and testing

@@ -7,15 +7,18 @@ are submit buttons that post the form back and show it again with everything kep
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
+
+from solver.scenario import PHASES
 
 from .. import new_cycle, pool
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import LocalAuthority
-from ..resources.fields import PHASES
-from . import bp
+from .blueprint import bp
 from .ui import error_list
 from .views import page
 
@@ -38,32 +41,39 @@ DEFAULTS = {
 @bp.route("/cycles/new", methods=["GET", "POST"])
 @page("la_admin")
 def new_cycle_page(user):
-    form = MultiDict(DEFAULTS)
-    errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        form = request.form.copy()
-        action = form.get("action", "create")
-        shown = [c["school"].urn for c in new_cycle.school_choices(user.la_id, new_cycle.SchoolFilter.from_form(form))]
-        chosen = list(dict.fromkeys(form.getlist("reviews")))
-        if action == "select-shown":
-            form.setlist("reviews", chosen + [u for u in shown if u not in chosen])
-        elif action == "clear-shown":
-            form.setlist("reviews", [u for u in chosen if u not in set(shown)])
-        elif action in ("add-request", "add-provider"):
-            key = "req-count" if action == "add-request" else "prov-count"
-            form[key] = str(int(form.get(key, "0") or 0) + 1 if (form.get(key) or "0").isdigit() else 1)
-        elif action == "create":
-            la = db.session.get(LocalAuthority, user.la_id)
-            try:
-                cycle = new_cycle.create_from_form(la, form)
-                db.session.commit()
-                flash(f"Cycle “{cycle.name}” created with {len(chosen)} school(s) to review: start a solve.", "success")
-                return redirect(url_for("pages.cycle", cycle_id=cycle.id))
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = {field: " ".join(messages) for field, messages in error.errors.items()}
-                status = 422
+    if request.method != "POST":
+        return _form_page(user, MultiDict(DEFAULTS))
+    form = request.form.copy()
+    if form.get("action", "create") != "create":
+        _rework(user, form, form["action"])
+        return _form_page(user, form)
+    try:
+        cycle = new_cycle.create_from_form(db.session.get(LocalAuthority, user.la_id), form)
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        return _form_page(user, form, {field: " ".join(messages) for field, messages in error.errors.items()}), 422
+    chosen = len(dict.fromkeys(form.getlist("reviews")))
+    flash(f"Cycle “{cycle.name}” created with {chosen} school(s) to review: start a solve.", "success")
+    return redirect(url_for("pages.cycle", cycle_id=cycle.id))
+
+
+def _rework(user, form: MultiDict, action: str) -> None:
+    """The buttons that post the form back to change it (no JavaScript needed): select or clear
+    the schools shown by the filter, add a support request or provider row."""
+    shown = [c["school"].urn for c in new_cycle.school_choices(user.la_id, new_cycle.SchoolFilter.from_form(form))]
+    chosen = list(dict.fromkeys(form.getlist("reviews")))
+    if action == "select-shown":
+        form.setlist("reviews", chosen + [u for u in shown if u not in chosen])
+    elif action == "clear-shown":
+        form.setlist("reviews", [u for u in chosen if u not in set(shown)])
+    elif action in ("add-request", "add-provider"):
+        key = "req-count" if action == "add-request" else "prov-count"
+        form[key] = str(int(form.get(key, "0") or 0) + 1 if (form.get(key) or "0").isdigit() else 1)
+
+
+def _form_page(user, form: MultiDict, errors: dict[str, str] | None = None) -> str:
+    errors = errors or {}
     choices = new_cycle.school_choices(user.la_id, new_cycle.SchoolFilter.from_form(form))
     shown = {c["school"].urn for c in choices}
     anchors = {
@@ -91,7 +101,7 @@ def new_cycle_page(user):
         req_count=_count(form, "req-count"),
         prov_count=_count(form, "prov-count"),
         slug=_slug,
-    ), status
+    )
 
 
 def _count(form, key) -> int:
@@ -100,6 +110,4 @@ def _count(form, key) -> int:
 
 
 def _slug(name: str) -> str:
-    import re
-
     return re.sub(r"[^a-z0-9]+", "-", name.lower())

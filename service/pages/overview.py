@@ -13,26 +13,25 @@ from solver import load_scenario
 from solver.causes import cycle_causes
 from solver.costs import plan_cost
 
-from .. import plans
+from .. import ownership, plans
 from ..cycle_state import cycle_state
 from ..errors import NotFound
 from ..exports import names
 from ..extensions import db
 from ..models import Cycle, Review, Solve, SupportProvider, SupportRequest, User
+from ..nightly import explained_diff
+from ..scenario import build_scenario
 from ..solves import active_solve, reap_if_dead
 
 
 def own_cycle(user: User, cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or user.role != "la_admin" or cycle.la_id != user.la_id:
+    if user.role != "la_admin":  # a headteacher's pages show no cycle
         raise NotFound("cycle not found")
-    return cycle
+    return ownership.own(user, Cycle, Cycle.id == cycle_id, what="cycle")
 
 
 def cycles_for(user: User) -> list[dict]:
-    cycles = db.session.scalars(
-        db.select(Cycle).where(Cycle.la_id == user.la_id).order_by(Cycle.window_start.desc(), Cycle.id.desc())
-    )
+    cycles = db.session.scalars(ownership.visible(user, Cycle).order_by(Cycle.window_start.desc(), Cycle.id.desc()))
     out = []
     for cycle in cycles:
         versions = plans.versions(cycle)
@@ -146,8 +145,6 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
     }
     published_visits = {v["school_urn"]: v for v in (published.plan.get("reviews", []) if published else [])}
 
-    from ..scenario import build_scenario
-
     scenario = build_scenario(cycle)
     out.update(
         {
@@ -235,14 +232,10 @@ def _diff_with_causes(scenario: dict, version, before: dict, schools, reviewers)
     plan is still the one it was compared with, i.e. while the changes are the same.
     Otherwise the causes are worked out now, the nightly job's way.
     """
-    import copy as _copy
-
-    from ..nightly import explained_diff
-
     after = version.plan
     stored = getattr(version, "diff", None)
     if stored and _diff_key(stored) == _diff_key(plans.diff(before, after)):
-        result = _copy.deepcopy(stored)
+        result = copy.deepcopy(stored)
         result["stored"] = True
     else:
         result = explained_diff(scenario, before, after)

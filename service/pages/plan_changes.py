@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import audit, hand_changes, notify, plans, what_ifs
+from .. import audit, hand_changes, notify, ownership, plans, what_ifs
 from ..errors import DomainError
 from ..errors import NotFound as DomainNotFound
 from ..exports import names
 from ..extensions import db
 from ..models import Cycle, PlanVersion, Reviewer
 from ..pins import pins
-from . import bp, overview
+from . import overview
+from .blueprint import bp
 from .views import _refused, page
 
 LONDON = ZoneInfo("Europe/London")
@@ -284,7 +285,7 @@ def audit_trail(user):
     cycle_id = request.args.get("cycle_id", type=int)
     number = request.args.get("page", 1, type=int)
     found = audit.page(user.la_id, action=action, cycle_id=cycle_id, number=number, size=AUDIT_PAGE_SIZE)
-    cycles = {c.id: c.name for c in db.session.scalars(db.select(Cycle).where(Cycle.la_id == user.la_id))}
+    cycles = {c.id: c.name for c in db.session.scalars(ownership.visible(user, Cycle))}
     return render_template(
         "pages/audit.html",
         title="Audit trail",

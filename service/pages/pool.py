@@ -12,15 +12,16 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from .. import pool, pool_import
+from solver.scenario import PHASES
+
+from .. import head_accounts, ownership, pool, pool_import
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
 from ..imports import GIAS_REQUIRED, REVIEWER_COLUMNS
 from ..models import LocalAuthority, Reviewer, School
-from ..resources.fields import PHASES
 from ..spreadsheets import xlsx_bytes
-from . import bp
+from .blueprint import bp
 from .ui import error_list
 from .views import page
 
@@ -74,37 +75,38 @@ def school_cluster(user):
 
 
 def _own_school(user, urn) -> School:
-    school = db.session.scalar(db.select(School).where(School.la_id == user.la_id, School.urn == urn))
-    if school is None:
-        raise DomainNotFound("school not found")
-    return school
+    return ownership.own(user, School, School.urn == urn, what="school")
 
 
 @bp.route("/schools/<urn>", methods=["GET", "POST"])
 @page("la_admin")
 def school_edit(user, urn):
     school = _own_school(user, urn)
-    errors, status = {}, 200
-    if request.method == "POST":
-        try:
-            pool.edit_school(school, request.form)
-            db.session.commit()
-            flash(f"{school.name or school.urn} saved.", "success")
-            return redirect(url_for("pages.schools"))
-        except InvalidInput as error:
-            db.session.rollback()
-            school = _own_school(user, urn)
-            errors, status = _errors(error), 422
+    if request.method != "POST":
+        return _school_page(user, school)
+    try:
+        pool.edit_school(school, request.form)
+        db.session.commit()
+        flash(f"{school.name or school.urn} saved.", "success")
+        return redirect(url_for("pages.schools"))
+    except InvalidInput as error:
+        db.session.rollback()
+        return _school_page(user, _own_school(user, urn), request.form, _errors(error)), 422
+
+
+def _school_page(user, school: School, form=None, errors: dict[str, str] | None = None) -> str:
+    errors = errors or {}
     return render_template(
         "pages/pool/school_edit.html",
         title=f"Change {school.name or school.urn}",
         school=school,
-        form=request.form if request.method == "POST" else None,
+        form=form,
         errors=errors,
-        error_list=error_list(errors, {"phase": "phase", "closed_dates": "closed-dates"}),
+        error_list=error_list(errors, {"phase": "phase", "closed_dates": "closed-dates", "head_email": "head-email"}),
         all_phases=PHASES,
+        head=head_accounts.head_of(school),
         **_options(user.la_id),
-    ), status
+    )
 
 
 # --------------------------------------------------------------------------- reviewers
@@ -124,32 +126,32 @@ def reviewers(user):
 
 
 def _own_reviewer(user, ext_id) -> Reviewer:
-    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
-    if reviewer is None:
-        raise DomainNotFound("reviewer not found")
-    return reviewer
+    return ownership.own(user, Reviewer, Reviewer.ext_id == ext_id, what="reviewer")
 
 
 @bp.route("/reviewers/<ext_id>", methods=["GET", "POST"])
 @page("la_admin")
 def reviewer_edit(user, ext_id):
     reviewer = _own_reviewer(user, ext_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        try:
-            pool.edit_reviewer(reviewer, request.form)
-            db.session.commit()
-            flash(f"{reviewer.name or reviewer.ext_id} saved.", "success")
-            return redirect(url_for("pages.reviewers"))
-        except InvalidInput as error:
-            db.session.rollback()
-            reviewer = _own_reviewer(user, ext_id)
-            errors, status = _errors(error), 422
+    if request.method != "POST":
+        return _reviewer_page(user, reviewer)
+    try:
+        pool.edit_reviewer(reviewer, request.form)
+        db.session.commit()
+        flash(f"{reviewer.name or reviewer.ext_id} saved.", "success")
+        return redirect(url_for("pages.reviewers"))
+    except InvalidInput as error:
+        db.session.rollback()
+        return _reviewer_page(user, _own_reviewer(user, ext_id), request.form, _errors(error)), 422
+
+
+def _reviewer_page(user, reviewer: Reviewer, form=None, errors: dict[str, str] | None = None) -> str:
+    errors = errors or {}
     return render_template(
         "pages/pool/reviewer_edit.html",
         title=f"Change {reviewer.name or reviewer.ext_id}",
         reviewer=reviewer,
-        form=request.form if request.method == "POST" else None,
+        form=form,
         errors=errors,
         error_list=error_list(
             errors,
@@ -157,7 +159,7 @@ def reviewer_edit(user, ext_id):
         ),
         schools=pool.list_schools(user.la_id),
         all_phases=PHASES,
-    ), status
+    )
 
 
 # --------------------------------------------------------------------------- uploads
@@ -179,33 +181,31 @@ def upload(user, kind):
         return render_template("pages/pool/upload.html", **context)
     file = request.files.get("file")
     if file is None or not file.filename:
-        errors = {"file": "Choose a file to upload"}
-        return render_template("pages/pool/upload.html", errors=errors, error_list=error_list(errors), **context), 422
+        return _refused_upload(context, {"file": "Choose a file to upload"})
+    return _preview(user, kind, file, context)
+
+
+def _preview(user, kind: str, file, context: dict):
+    """The uploaded file checked and kept (nothing written to the pool yet): its preview, or why
+    it was refused."""
     raw = file.read()
-    la = db.session.get(LocalAuthority, user.la_id)
     try:
-        result = pool_import.preview(la, kind, raw, file.filename)
+        result = pool_import.preview(db.session.get(LocalAuthority, user.la_id), kind, raw, file.filename)
     except InvalidInput as error:
         db.session.rollback()
-        bad = pool_import.bad_file(kind, raw, error)
         errors = {"file": f"{file.filename} was not uploaded: {error.message}"}
-        return render_template(
-            "pages/pool/upload.html",
-            errors=errors,
-            error_list=error_list(errors),
-            bad=bad,
-            filename=file.filename,
-            **context,
-        ), 422
+        return _refused_upload(context, errors, bad=pool_import.bad_file(kind, raw, error), filename=file.filename)
     kept = pool_import.keep(user, result, raw)
     db.session.commit()
+    title = f"Check the {KIND_NAMES[kind]} in {file.filename}"
+    return render_template("pages/pool/preview.html", title=title, preview=result, upload=kept, kind=kind)
+
+
+def _refused_upload(context: dict, errors: dict[str, str], **extra):
+    """The upload form again, with why the file was refused (and, for a bad file, its cells)."""
     return render_template(
-        "pages/pool/preview.html",
-        title=f"Check the {KIND_NAMES[kind]} in {file.filename}",
-        preview=result,
-        upload=kept,
-        kind=kind,
-    )
+        "pages/pool/upload.html", errors=errors, error_list=error_list(errors), **extra, **context
+    ), 422
 
 
 @bp.post("/schools/upload/<upload_id>/confirm", defaults={"kind": "schools"}, endpoint="confirm_schools")
@@ -258,6 +258,7 @@ REVIEWER_EXAMPLE = {
     "max_reviews": "2",
     "day_rate": "480",
     "unavailable": "2026-11-03;2026-11-04",
+    "email": "head@school.example",
 }
 
 

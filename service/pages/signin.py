@@ -1,7 +1,8 @@
 """Who is signed in to the pages: one-time links, passwords, the session, the calendar feed.
 
-The pages use a cookie session (signed by SECRET_KEY) holding the user's id; the JSON
-API keeps its bearer tokens and never reads the session. A sign-in link is 256 random
+The pages use a cookie session (signed by SECRET_KEY; checked against the user's session
+generation and an absolute lifetime by service/sessions.py); the JSON API keeps its bearer
+tokens and never reads the session. A sign-in link is 256 random
 bits, stored as its SHA-256 (like API tokens), valid once and for a short time.
 """
 
@@ -12,11 +13,11 @@ import hmac
 import secrets
 
 import click
-from flask import current_app, session, url_for
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, sessions
 from ..auth import hash_token
 from ..cli import users as users_cli
 from ..extensions import db
@@ -68,6 +69,8 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="password")
     user.password_hash = generate_password_hash(password)
+    # Whoever was signed in with the old password is not any more.
+    sessions.end_everywhere(user)
 
 
 # A hash of nothing anyone knows: unknown e-mails cost the same time as wrong passwords.
@@ -86,20 +89,30 @@ def check_password(email: str, password: str) -> User | None:
 
 
 def sign_in(user: User) -> None:
-    # A fresh session: nothing from before sign-in (e.g. a CSRF token) carries over.
-    session.clear()
-    session.permanent = True
-    session["user_id"] = user.id
+    sessions.begin(user)
     audit.signed_in(user)
 
 
 def sign_out() -> None:
-    session.clear()
+    sessions.end()
+
+
+def sign_out_everywhere(user: User) -> None:
+    sessions.end_everywhere(user)
+    audit.record(
+        "user.signed_out_everywhere",
+        f"{user.email} signed out on every device",
+        la_id=user.la_id,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+    )
+    db.session.commit()
+    sessions.end()
 
 
 def signed_in_user() -> User | None:
-    user_id = session.get("user_id")
-    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return sessions.current()
 
 
 # --------------------------------------------------------------------------- calendar feed

@@ -7,19 +7,21 @@ for you". Every state change is a POST form carrying the CSRF token.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from .. import declarations, plans, publication
+from .. import declarations, plans, publication, safe_redirect, solve_limits
 from ..conditional import respond
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
 from ..solves import cancel_solve, start_solve
 from ..visits import calendar_for, etag, visits_for_school
-from . import bp, overview, signin
+from . import overview, signin
+from .blueprint import bp
 
 HOME = {"la_admin": "pages.cycles", "headteacher": "pages.school"}
 
@@ -86,10 +88,8 @@ def page(*roles):
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: no scheme, no host, no protocol-relative "//host".
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    # Only paths on this site (service/safe_redirect.py says what browsers would make of the rest).
+    return safe_redirect.local_path(target)
 
 
 def _refused(error: DomainError) -> None:
@@ -143,6 +143,14 @@ def sign_in_link(token):
 def sign_out():
     signin.sign_out()
     flash("You have signed out.", "success")
+    return redirect(url_for("pages.sign_in"))
+
+
+@bp.post("/sign-out-everywhere")
+@page()
+def sign_out_everywhere(user):
+    signin.sign_out_everywhere(user)
+    flash("You have signed out on every device: each one must sign in again.", "success")
     return redirect(url_for("pages.sign_in"))
 
 
@@ -273,11 +281,14 @@ def progress(user, cycle_id):
 @page("la_admin")
 def start(user, cycle_id):
     cycle = overview.own_cycle(user, cycle_id)
-    limit = request.form.get("time_limit_s", type=float) or current_app.config["SOLVE_DEFAULT_TIME_LIMIT_S"]
-    limit = min(max(limit, 1.0), current_app.config["SOLVE_MAX_TIME_LIMIT_S"])
     try:
+        limit = solve_limits.from_form(request.form.get("time_limit_s"))
         start_solve(cycle, time_limit_s=limit, user=user)
         flash(f"Solve started (up to {limit:g} s).", "success")
+    except InvalidInput as error:
+        # The form's own field is wrong: say which, not "already running".
+        message = f"Time limit (seconds): {'; '.join(error.errors.get('time_limit_s', [error.message]))}."
+        return render_template("pages/error.html", title="Check the time limit", message=message), 422
     except DomainError as error:
         _refused(error)
     return redirect(url_for("pages.cycle", cycle_id=cycle_id))
@@ -337,8 +348,6 @@ def lock(user, cycle_id, urn):
 @bp.app_template_filter("longdate")
 def longdate(value) -> str:
     """2027-01-12 -> "Tuesday 12 January 2027" (how schools write dates)."""
-    import datetime as dt
-
     day = dt.date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day:%A} {day.day} {day:%B %Y}"
 

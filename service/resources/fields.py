@@ -4,7 +4,8 @@ import datetime as dt
 
 from marshmallow import fields, validate
 
-PHASES = ["nursery", "primary", "middle", "secondary", "all-through", "special", "pru", "16-plus"]
+# The contract's phases, defined once by the solver (re-exported for the schemas).
+from solver.scenario import PHASES  # noqa: F401
 
 
 def Tag(**kw):

@@ -1,36 +1,41 @@
-"""Look-ups scoped to the caller: anything outside their LA (or school) is a 404."""
+"""The API's look-ups scoped to the caller (`service.ownership` on the signed-in user):
+anything outside their LA (or school) is a 404."""
 
-from ..auth import current_user, not_found
-from ..extensions import db
-from ..models import Cycle, Reviewer, School
+from .. import ownership
+from ..auth import current_user
+from ..models import Conflict, Cycle, Reviewer, School, Solve
 
 
 def own_cycle(cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or cycle.la_id != current_user().la_id:
-        not_found("cycle")
-    return cycle
+    return ownership.own(current_user(), Cycle, Cycle.id == cycle_id, what="cycle")
 
 
 def own_school(urn: str) -> School:
-    school = db.session.scalar(db.select(School).where(School.la_id == current_user().la_id, School.urn == urn))
-    if school is None:
-        not_found("school")
-    return school
+    return ownership.own(current_user(), School, School.urn == urn, what="school")
 
 
 def own_reviewer(ext_id: str) -> Reviewer:
     """The reviewer `ext_id` of the caller's LA; a headteacher sees only their school's."""
-    user = current_user()
-    reviewer = db.session.scalar(db.select(Reviewer).where(Reviewer.la_id == user.la_id, Reviewer.ext_id == ext_id))
-    if reviewer is None or (user.role == "headteacher" and reviewer.school_id != user.school_id):
-        not_found("reviewer")
-    return reviewer
+    return ownership.own(current_user(), Reviewer, Reviewer.ext_id == ext_id, what="reviewer")
+
+
+def own_solve(solve_id: str) -> Solve:
+    return ownership.own(current_user(), Solve, Solve.id == solve_id, what="solve")
+
+
+def own_conflict(conflict_id: int) -> Conflict:
+    return ownership.own(current_user(), Conflict, Conflict.id == conflict_id, what="conflict")
+
+
+def own(model, *where, what: str):
+    """The caller's one row of `model` matching `where` (404 "`what` not found" otherwise)."""
+    return ownership.own(current_user(), model, *where, what=what)
+
+
+def mine(model):
+    """The caller's rows of `model` (a query to narrow and order)."""
+    return ownership.visible(current_user(), model)
 
 
 def reviewers_query():
-    user = current_user()
-    query = db.select(Reviewer).where(Reviewer.la_id == user.la_id)
-    if user.role == "headteacher":
-        query = query.where(Reviewer.school_id == user.school_id)
-    return query.order_by(Reviewer.ext_id)
+    return mine(Reviewer).order_by(Reviewer.ext_id)

@@ -158,7 +158,9 @@ def add_clusters(la: LA) -> None:
                 dy = sum(r["xy"][1] - cy for r in group)
                 label = COMPASS[round(math.atan2(dy, dx) / (math.pi / 4)) % 8]
                 if label in taken:
-                    label = next(s for s in AREA_SUFFIXES if s not in taken)
+                    # A town of hundreds of schools (a pooled partnership) outgrows the area
+                    # names: number the sectors beyond them.
+                    label = next((s for s in AREA_SUFFIXES if s not in taken), f"{label} {g}")
             taken.append(label)
             for r in group:
                 r["cluster"] = f"{town['name']} {label}"

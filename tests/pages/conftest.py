@@ -41,7 +41,7 @@ def site(tmp_path_factory):
     from service.extensions import db
     from service.models import LocalAuthority, Solve
     from service.plans import get_version, publish
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from service.solves import start_solve
 
     path = tmp_path_factory.mktemp("pages") / "service.sqlite3"
@@ -49,7 +49,7 @@ def site(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
         "REDIS_URL": None,
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-of-the-page-tests-not-for-production",
         "SOLVE_PROGRESS_INTERVAL_S": 0.2,
     }
     app = create_app(config)
@@ -107,9 +107,21 @@ def cycle_id(site):
 
 
 @pytest.fixture(scope="module")
-def empty_la(tmp_path_factory):
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free port, keeping what it receives."""
+    from mailhelpers import SMTPSink
+
+    sink = SMTPSink().start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="module")
+def empty_la(tmp_path_factory, smtp_sink):
     """A new LA's first day: a migrated SQLite database with Trafford (358) and nothing in its pool,
-    its officer, and an officer of another LA (800)."""
+    its officer, and an officer of another LA (800); mail goes to `smtp_sink`."""
     import flask_migrate
 
     from service import create_app
@@ -123,8 +135,10 @@ def empty_la(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "REDIS_URL": None,
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-of-the-page-tests-not-for-production",
             "SOLVE_PROGRESS_INTERVAL_S": 0.2,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_sink.port,
         }
     )
     with app.app_context():

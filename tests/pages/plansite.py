@@ -22,7 +22,7 @@ def build(path, tiny, **config) -> tuple:
     from service.cli import create_user
     from service.extensions import db
     from service.models import LocalAuthority, Solve
-    from service.scenario import create_cycle
+    from service.scenario_import import create_cycle
     from service.solves import start_solve
 
     app = create_app(
@@ -30,7 +30,7 @@ def build(path, tiny, **config) -> tuple:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "REDIS_URL": None,
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-of-the-page-tests-not-for-production",
             "SOLVE_PROGRESS_INTERVAL_S": 0.2,
             "SOLVE_DEFAULT_TIME_LIMIT_S": 2,
         }

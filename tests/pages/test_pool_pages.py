@@ -60,9 +60,10 @@ def clean(empty_la):
     """Empty the LA's pool after a test (the module's database is shared)."""
     yield empty_la
     from service.extensions import db
-    from service.models import Cluster, Cycle, PoolUpload, Reviewer, School, Trust
+    from service.models import Cluster, Cycle, PoolUpload, Reviewer, School, Trust, User
 
     with empty_la.app_context():
+        db.session.execute(db.delete(User).where(User.role == "headteacher"))
         for model in (Cycle, PoolUpload, Reviewer, School, Cluster, Trust):
             db.session.execute(db.delete(model))
         db.session.commit()
@@ -210,6 +211,95 @@ def test_reviewers_from_an_excel_workbook_and_a_refused_one(clean):
     )
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"row 2.school_urn", "row 3.phases", "row 3.max_reviews"}
+
+
+def head_accounts(app) -> dict[str, tuple[int, str, str | None]]:
+    """School URN -> (account id, address, calendar key) of each headteacher account."""
+    from service.extensions import db
+    from service.models import School, User
+
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(School.urn, User.id, User.email, User.calendar_key).join(School, User.school_id == School.id)
+        )
+        return {urn: (uid, email, key) for urn, uid, email, key in rows}
+
+
+def test_headteachers_accounts_from_the_reviewers_workbook(clean):
+    app = clean
+    client, token = signed_in_client(app, OFFICER_EMAIL)
+    client.post(
+        confirm_path(upload(client, token, "schools", trafford_csv(), "t.csv").data.decode()),
+        data={"csrf_token": token},
+    )
+    bad = reviewers_xlsx(
+        [
+            {"id": "r-1", "school_urn": 106283, "email": "not an address"},
+            {"id": "r-2", "role": "adviser", "email": "adviser@trafford.example"},
+            {"id": "r-3", "school_urn": 106301, "email": OFFICER_EMAIL},
+            {"id": "r-4", "school_urn": 106299, "email": "twice@trafford.example"},
+            {"id": "r-5", "school_urn": 106300, "email": "twice@trafford.example"},
+        ]
+    )
+    refused = upload(client, token, "reviewers", bad, "bad.xlsx")
+    assert refused.status_code == 422
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', refused.data.decode())
+    assert cells[0:2] == ["2", "K (email)"] and "right format" in cells[2], cells
+    assert cells[3:6] == [
+        "3",
+        "K (email)",
+        "only a headteacher&#39;s address is kept (this reviewer&#39;s role is adviser)",
+    ]
+    assert cells[6:9] == ["4", "K (email)", f"{OFFICER_EMAIL} is already the address of another account"]
+    assert cells[9:] == ["6", "K (email)", "twice@trafford.example is also on row 5"]
+    assert head_accounts(app) == {}
+
+    good = reviewers_xlsx([{"id": "r-1", "school_urn": 106283, "email": " Head.Navigation@Trafford.example "}])
+    preview = upload(client, token, "reviewers", good, "good.xlsx").data.decode()
+    assert "head.navigation@trafford.example" in preview and head_accounts(app) == {}
+    client.post(confirm_path(preview), data={"csrf_token": token})
+    first = head_accounts(app)
+    assert list(first) == ["106283"] and first["106283"][1] == "head.navigation@trafford.example"
+
+    # A new head: the same account takes the new address; the old head's sessions, token and
+    # calendar feed URL all end.
+    old_head, _ = signed_in_client(app, "head.navigation@trafford.example")
+    old_token = api_token(app, "head.navigation@trafford.example")
+    assert old_head.get("/school").status_code == 200
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 200
+    newer = reviewers_xlsx([{"id": "r-1", "school_urn": 106283, "email": "new.head@trafford.example"}])
+    preview = upload(client, token, "reviewers", newer, "newer.xlsx").data.decode()
+    assert "Headteacher&#39;s e-mail" in preview and "new.head@trafford.example" in preview
+    client.post(confirm_path(preview), data={"csrf_token": token})
+    second = head_accounts(app)
+    assert second["106283"][0] == first["106283"][0] and second["106283"][1] == "new.head@trafford.example"
+    assert second["106283"][2] != first["106283"][2]
+    assert old_head.get("/school").status_code == 302  # back to sign-in
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 401
+    trail = client.get("/audit?action=pool.head_account").data.decode()
+    assert "from head.navigation@trafford.example to new.head@trafford.example" in trail
+
+
+def test_the_school_page_keeps_the_headteachers_address(clean):
+    app = clean
+    client, token = signed_in_client(app, OFFICER_EMAIL)
+    client.post(
+        confirm_path(upload(client, token, "schools", trafford_csv(), "t.csv").data.decode()),
+        data={"csrf_token": token},
+    )
+    form = {"csrf_token": token, "name": "Navigation Primary School", "pupils": "-1"}
+    bad = client.post("/schools/106283", data=form | {"head_email": "nobody"})
+    assert bad.status_code == 422
+    html = bad.data.decode()
+    # Both wrong fields named at once, each linked from the summary; nothing saved.
+    assert 'href="#head-email"' in html and 'href="#pupils"' in html and "right format" in html
+    taken = client.post("/schools/106283", data=form | {"pupils": "400", "head_email": OFFICER_EMAIL})
+    assert taken.status_code == 422 and "already the address of another account" in taken.data.decode()
+    assert head_accounts(app) == {}
+    done = client.post("/schools/106283", data=form | {"pupils": "400", "head_email": "head@navigation.example"})
+    assert done.status_code == 302
+    assert head_accounts(app)["106283"][1] == "head@navigation.example"
+    assert 'value="head@navigation.example"' in client.get("/schools/106283").data.decode()
 
 
 def test_page_upload_and_api_import_store_the_same_schools(clean, tmp_path):

@@ -121,8 +121,9 @@ def free_port() -> int:
 
 
 def test_demo_serves_a_solved_cycle_and_both_tokens_work(tmp_path):
-    """`python -m service.demo` as `make demo` runs it (its own SQLite file, no Redis), twice."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SOLVE_QUEUE")}
+    """`python -m service.demo` as `make demo` runs it (its own SQLite file, no Redis, no SECRET_KEY), twice."""
+    unset = ("DATABASE_URL", "REDIS_URL", "SOLVE_QUEUE", "SECRET_KEY", "FLASK_DEBUG")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     port = free_port()
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "PORT": str(port), "DEMO_TIME_LIMIT_S": "10"}
     first = subprocess.run(

@@ -150,7 +150,7 @@ r-09,Adviser,,adviser,no,,reading,3,600,
 def test_reviewers_csv_import(admin, cycle_id):
     response = upload(admin, "/api/v1/reviewers/import", REVIEWERS_CSV.encode())
     assert response.status_code == 200, response.json
-    assert response.json == {"created": 1, "updated": 1}
+    assert response.json == {"created": 1, "updated": 1, "head_accounts": 0}
     r01 = admin.get("/api/v1/reviewers/r-01").json
     assert r01["name"] == "Head of Navigation" and r01["max_reviews"] == 2 and r01["lead_accredited"] is True
     assert r01["unavailable"] == ["2026-09-14", "2026-09-15"] and r01["specialisms"] == ["maths", "send"]

@@ -3,6 +3,7 @@ check, /metrics and JSON logs."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -145,7 +146,9 @@ def test_metrics_show_latency_job_durations_gap_and_queues(app, admin, workers, 
     cycle_id = admin.post("/api/v1/cycles", json=la_scenario(20)).json["id"]
     solve_id = admin.post(f"/api/v1/cycles/{cycle_id}/solves", json={"time_limit_s": 5}).json["id"]
     assert wait_solve(admin, solve_id, timeout=30)["status"] == "finished"
-    response = app.test_client().get("/metrics")
+    app.config["METRICS_TOKEN"] = "the-scraper-token-of-this-test"
+    assert app.test_client().get("/metrics").status_code == 401  # solve ids of every LA: not for anyone
+    response = app.test_client().get("/metrics", headers={"Authorization": "Bearer the-scraper-token-of-this-test"})
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert 'http_request_duration_seconds_count{endpoint="/api/v1/cycles",method="POST",status="201"} 1.0' in text
@@ -164,6 +167,7 @@ def test_metrics_show_latency_job_durations_gap_and_queues(app, admin, workers, 
 def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
     """The web role's own command line, on a free port, against the test database."""
     import socket
+    import urllib.error
     import urllib.request
 
     with socket.socket() as probe:
@@ -173,7 +177,12 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
     env = (
         os.environ
         | stack["env"]
-        | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+        | {
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "2",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "METRICS_TOKEN": "the-scraper-token-of-this-test",
+        }
     )
     log = open(tmp_path / "gunicorn.log", "wb")
     proc = subprocess.Popen(
@@ -196,7 +205,14 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
         assert json.load(ready)["checks"] == {"database": "ok", "redis": "ok"}
         for _ in range(6):  # spread over both gunicorn processes
             urllib.request.urlopen(base + "/healthz", timeout=2).read()
-        text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        scrape = urllib.request.Request(
+            base + "/metrics", headers={"Authorization": "Bearer the-scraper-token-of-this-test"}
+        )
+        text = urllib.request.urlopen(scrape, timeout=5).read().decode()
+        # Secrets in paths (a sign-in link, a calendar feed) are cut from the access log.
+        for secret_path in ("/sign-in/LINK-SECRET-0123456789", "/calendar/FEED.SECRET-0123456789.ics"):
+            with contextlib.suppress(urllib.error.HTTPError):  # 410 / 404: unknown, and logged all the same
+                urllib.request.urlopen(base + secret_path, timeout=5).read()
         # Both processes' requests, added up: 1 readyz + 6 healthz.
         assert 'http_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"} 6.0' in text
         assert "rq_queue_jobs" in text
@@ -206,6 +222,9 @@ def test_gunicorn_serves_health_and_metrics_with_json_logs(stack, tmp_path):
         log.close()
     records = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
     assert any(r["logger"] == "gunicorn.access" and "/healthz" in r["message"] for r in records)
+    assert any(r["logger"] == "gunicorn.access" and "/sign-in/[redacted]" in r["message"] for r in records)
+    assert any(r["logger"] == "gunicorn.access" and "/calendar/[redacted].ics" in r["message"] for r in records)
+    assert "SECRET-0123456789" not in (tmp_path / "gunicorn.log").read_text()
     assert any(r["logger"] == "gunicorn.error" for r in records)
 
 

@@ -1,12 +1,12 @@
 """The audit trail: read-only, the caller's own LA, newest first."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import audit
-from ...auth import current_user, not_found, require
-from ...extensions import db
+from ...auth import current_user
 from ...records import AuditEvent
+from ..roles import Blueprint
+from ..scope import own
 from .schemas import AuditEventSchema, AuditQuerySchema
 
 blp = Blueprint(
@@ -14,12 +14,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/audit",
     description="Who did what and when in my LA (LA admins only). Append-only: nothing here changes it.",
+    roles=("la_admin",),
 )
 
 
 @blp.route("")
 class AuditEvents(MethodView):
-    @require("la_admin")
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paginate()
@@ -38,11 +38,7 @@ class AuditEvents(MethodView):
 
 @blp.route("/<int:event_id>")
 class AuditEventById(MethodView):
-    @require("la_admin")
     @blp.response(200, AuditEventSchema)
     def get(self, event_id):
         """Read one audit event"""
-        event = db.session.get(AuditEvent, event_id)
-        if event is None or event.la_id != current_user().la_id:
-            not_found("audit event")
-        return event
+        return own(AuditEvent, AuditEvent.id == event_id, what="audit event")

@@ -1,12 +1,13 @@
 """Declared conflicts: who must not go where (a headteacher declares for their own reviewers)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
 
 from ... import declarations
-from ...auth import current_user, not_found, require
+from ...auth import current_user
 from ...extensions import db
-from ...models import Conflict, Cycle, Reviewer, School, SupportProvider
+from ...models import Conflict
+from ..roles import Blueprint
+from ..scope import mine, own_conflict
 from .schemas import ConflictOutSchema, ConflictSchema
 
 blp = Blueprint(
@@ -14,82 +15,35 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/conflicts",
     description="Conflicts of interest (a headteacher: those of my school's reviewers).",
+    roles=("la_admin", "headteacher"),
 )
-
-
-def visible():
-    user = current_user()
-    query = db.select(Conflict).where(Conflict.la_id == user.la_id)
-    if user.role == "headteacher":
-        query = query.join(Reviewer, Conflict.reviewer_id == Reviewer.id).where(Reviewer.school_id == user.school_id)
-    return query.order_by(Conflict.id)
 
 
 @blp.route("")
 class Conflicts(MethodView):
-    @require("la_admin", "headteacher")
     @blp.response(200, ConflictOutSchema(many=True))
     def get(self):
         """List conflicts"""
-        return db.session.scalars(visible()).all()
+        return db.session.scalars(mine(Conflict).order_by(Conflict.id)).all()
 
-    @require("la_admin", "headteacher")
     @blp.arguments(ConflictSchema)
     @blp.response(201, ConflictOutSchema)
     def post(self, data):
         """Declare a conflict"""
-        user = current_user()
-        if data.get("reviewer"):
-            # The same rule as the pages: a headteacher names only their own reviewers (404
-            # otherwise), and declaring twice keeps one row.
-            conflict = declarations.declare_conflict(user, data["reviewer"], data["school_urn"], data.get("reason"))
-            db.session.commit()
-            return conflict
-        if user.role != "la_admin":
-            abort(403, message="only the LA team declares provider conflicts")
-        errors = {}
-        school = db.session.scalar(
-            db.select(School).where(School.la_id == user.la_id, School.urn == data["school_urn"])
-        )
-        if school is None:
-            errors["school_urn"] = [f"unknown school '{data['school_urn']}'"]
-        provider = db.session.scalar(
-            db.select(SupportProvider)
-            .join(Cycle, SupportProvider.cycle_id == Cycle.id)
-            .where(Cycle.la_id == user.la_id, Cycle.id == data["cycle_id"], SupportProvider.ext_id == data["provider"])
-        )
-        if provider is None:
-            errors["provider"] = [f"unknown provider '{data['provider']}' in cycle {data['cycle_id']}"]
-        if errors:
-            abort(422, message="the conflict names unknown parties", errors=errors)
-        conflict = Conflict(la_id=user.la_id, provider=provider, school=school, reason=data.get("reason"))
-        db.session.add(conflict)
+        conflict = declarations.declare(current_user(), data)
         db.session.commit()
         return conflict
 
 
 @blp.route("/<int:conflict_id>")
 class ConflictById(MethodView):
-    @require("la_admin", "headteacher")
     @blp.response(200, ConflictOutSchema)
     def get(self, conflict_id):
         """Read a conflict"""
-        return self._own(conflict_id)
+        return own_conflict(conflict_id)
 
-    @require("la_admin", "headteacher")
     @blp.response(204)
     def delete(self, conflict_id):
         """Withdraw a conflict (a headteacher: one they declared)"""
-        conflict = self._own(conflict_id)
-        if conflict.reviewer_id is not None:
-            declarations.withdraw_conflict(current_user(), conflict.id)
-        else:
-            db.session.delete(conflict)
+        declarations.withdraw(current_user(), own_conflict(conflict_id))
         db.session.commit()
-
-    @staticmethod
-    def _own(conflict_id):
-        conflict = db.session.scalar(visible().where(Conflict.id == conflict_id))
-        if conflict is None:
-            not_found("conflict")
-        return conflict

@@ -2,20 +2,19 @@
 
 from flask import jsonify, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ... import audit, cycle_settings
-from ...auth import current_user, require
-from ...errors import Conflict as ConflictError
-from ...errors import InvalidInput
+from ... import cycle_settings, cycles
+from ...auth import current_user
 from ...extensions import db
-from ...models import Cycle, LocalAuthority
-from ...scenario import build_scenario, create_cycle
-from ...solves import active_solve
-from ..scope import own_cycle
+from ...models import Cycle
+from ...scenario import build_scenario
+from ..roles import Blueprint
+from ..scope import mine, own_cycle
 from .schemas import CreatedSchema, CycleSchema, CycleUpdateSchema
 
-blp = Blueprint("cycles", __name__, url_prefix="/api/v1", description="Review cycles (LA admins only).")
+blp = Blueprint(
+    "cycles", __name__, url_prefix="/api/v1", description="Review cycles (LA admins only).", roles=("la_admin",)
+)
 
 SCENARIO_BODY = {
     "description": "A whole scenario (contract v1): schools and reviewers are upserted by URN / id.",
@@ -26,37 +25,28 @@ SCENARIO_BODY = {
 
 @blp.route("/cycles")
 class Cycles(MethodView):
-    @require("la_admin")
     @blp.response(200, CycleSchema(many=True))
     def get(self):
         """List the cycles of my local authority"""
-        return db.session.scalars(db.select(Cycle).where(Cycle.la_id == current_user().la_id).order_by(Cycle.id)).all()
+        return db.session.scalars(mine(Cycle).order_by(Cycle.id)).all()
 
-    @require("la_admin")
     @blp.doc(requestBody=SCENARIO_BODY)
     @blp.response(201, CreatedSchema, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(422, description="The scenario is invalid: every problem, keyed by its JSON path")
     def post(self):
         """Create a cycle from a whole scenario"""
-        data = request.get_json(silent=True)
-        if data is None:
-            raise InvalidInput("the body must be JSON", {"_schema": ["expected a JSON scenario object"]})
-        la = db.session.get(LocalAuthority, current_user().la_id)
-        cycle = create_cycle(la, data)
-        audit.cycle_event("cycle.created", cycle, f"created cycle {cycle.name}")
+        cycle = cycles.create(current_user().la_id, request.get_json(silent=True))
         db.session.commit()
         return {"id": cycle.id}, 201, {"Location": url_for("cycles.CycleById", cycle_id=cycle.id)}
 
 
 @blp.route("/cycles/<int:cycle_id>")
 class CycleById(MethodView):
-    @require("la_admin")
     @blp.response(200, CycleSchema)
     def get(self, cycle_id):
         """Read a cycle"""
         return own_cycle(cycle_id)
 
-    @require("la_admin")
     @blp.arguments(CycleUpdateSchema)
     @blp.response(200, CycleSchema)
     def patch(self, changes, cycle_id):
@@ -65,24 +55,15 @@ class CycleById(MethodView):
         db.session.commit()
         return cycle
 
-    @require("la_admin")
     @blp.response(204)
     def delete(self, cycle_id):
         """Delete a cycle, its reviews, solves and plan versions"""
-        cycle = own_cycle(cycle_id)
-        active = active_solve(cycle)
-        if active:
-            raise ConflictError("cancel the cycle's running solve first", {"solve_id": [active.id]}, solve_id=active.id)
-        audit.cycle_event("cycle.deleted", cycle, f"deleted cycle {cycle.name}")
-        cycle.published_version_id = None
-        db.session.flush()
-        db.session.delete(cycle)
+        cycles.delete(own_cycle(cycle_id))
         db.session.commit()
 
 
 @blp.route("/cycles/<int:cycle_id>/scenario")
 class CycleScenario(MethodView):
-    @require("la_admin")
     @blp.response(
         200,
         {"$ref": "#/components/schemas/Scenario"},

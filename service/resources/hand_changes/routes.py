@@ -1,12 +1,12 @@
 """Changes to a plan by hand: swap a reviewer, move or remove a visit; pinned visits."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import hand_changes, plans
-from ...auth import current_user, require
+from ...auth import current_user
 from ...extensions import db
 from ...pins import pins
+from ..roles import Blueprint
 from ..scope import own_cycle
 from .schemas import HandChangeResultSchema, HandChangeSchema, PinSchema
 
@@ -15,12 +15,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/cycles/<int:cycle_id>/hand-changes",
     description="Changing a plan by hand, checked by the solver's own checker (LA admins only).",
+    roles=("la_admin",),
 )
 
 
 @blp.route("")
 class HandChanges(MethodView):
-    @require("la_admin")
     @blp.arguments(HandChangeSchema)
     @blp.response(201, HandChangeResultSchema)
     @blp.alt_response(
@@ -41,7 +41,6 @@ class HandChanges(MethodView):
 
 @blp.route("/pins")
 class Pins(MethodView):
-    @require("la_admin")
     @blp.response(200, PinSchema(many=True))
     def get(self, cycle_id):
         """Visits set by hand that later solves keep as they are"""
@@ -50,7 +49,6 @@ class Pins(MethodView):
 
 @blp.route("/pins/<urn>")
 class Pin(MethodView):
-    @require("la_admin")
     @blp.response(204)
     def delete(self, cycle_id, urn):
         """Release a visit set by hand: later solves may move it again"""

@@ -1,11 +1,11 @@
 """The mails sent to headteachers when a cycle's plan is published (the outbox)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import notify
-from ...auth import current_user, require
+from ...auth import current_user
 from ...extensions import db
+from ..roles import Blueprint
 from ..scope import own_cycle
 from .schemas import MailQuerySchema, MailSchema, RetriedSchema
 
@@ -14,12 +14,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/cycles/<int:cycle_id>/mail",
     description="Mails to headteachers about publications: sent, waiting, failed (LA admins only).",
+    roles=("la_admin",),
 )
 
 
 @blp.route("")
 class Outbox(MethodView):
-    @require("la_admin")
     @blp.arguments(MailQuerySchema, location="query")
     @blp.response(200, MailSchema(many=True))
     def get(self, query, cycle_id):
@@ -29,7 +29,6 @@ class Outbox(MethodView):
 
 @blp.route("/retry")
 class Retry(MethodView):
-    @require("la_admin")
     @blp.response(202, RetriedSchema)
     @blp.alt_response(409, description="No failed mail")
     def post(self, cycle_id):

@@ -4,16 +4,17 @@ The visits answer conditional requests: the ETag comes from the LA's published-v
 before any visit is read, and a client (or calendar app) holding the current copy gets a 304.
 """
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ... import visits
-from ...auth import current_user, require
+from ... import tokens, visits
+from ...auth import current_user
 from ...conditional import IF_NONE_MATCH, respond
+from ...extensions import db
+from ..roles import Blueprint, roles
 from .schemas import MeSchema, MyVisitSchema
 
-blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.")
+blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The caller's own data.", roles=("headteacher",))
 
 NOT_MODIFIED = "Not Modified: the copy named by If-None-Match is still current (no body)"
 CACHING = {
@@ -24,11 +25,21 @@ CACHING = {
 
 @blp.route("")
 class Me(MethodView):
-    @require()
+    @roles()
     @blp.response(200, MeSchema)
     def get(self):
         """Who am I"""
         return current_user()
+
+
+@blp.route("/token")
+class MyToken(MethodView):
+    @roles()
+    @blp.response(204)
+    def delete(self):
+        """Revoke the token of this request (it answers 401 from now on)"""
+        tokens.revoke(current_user(), g.token_id)
+        db.session.commit()
 
 
 def _json(data) -> bytes:
@@ -38,7 +49,6 @@ def _json(data) -> bytes:
 
 @blp.route("/visits")
 class MyVisits(MethodView):
-    @require("headteacher")
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, MyVisitSchema(many=True), headers=CACHING)
     @blp.alt_response(304, description=NOT_MODIFIED)
@@ -55,7 +65,6 @@ class MyVisits(MethodView):
 
 @blp.route("/visits.ics")
 class MyVisitsIcs(MethodView):
-    @require("headteacher")
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, content_type="text/calendar", description="One all-day event per visit", headers=CACHING)
     @blp.alt_response(304, description=NOT_MODIFIED)

@@ -2,12 +2,11 @@
 
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ... import audit, hand_changes, plans, publication
-from ...auth import require
+from ... import hand_changes, plans, publication
 from ...exports import calendar, plan_csv
 from ...extensions import db
+from ..roles import Blueprint
 from ..scope import own_cycle
 from .schemas import (
     DiffQuerySchema,
@@ -20,7 +19,11 @@ from .schemas import (
 )
 
 blp = Blueprint(
-    "plans", __name__, url_prefix="/api/v1/cycles/<int:cycle_id>", description="Plans of a cycle (LA admins only)."
+    "plans",
+    __name__,
+    url_prefix="/api/v1/cycles/<int:cycle_id>",
+    description="Plans of a cycle (LA admins only).",
+    roles=("la_admin",),
 )
 
 PLAN = {"$ref": "#/components/schemas/Plan"}
@@ -28,7 +31,6 @@ PLAN = {"$ref": "#/components/schemas/Plan"}
 
 @blp.route("/plan")
 class Plan(MethodView):
-    @require("la_admin")
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, PLAN, description="A plan (v1)", headers={"X-Plan-Version": {"schema": {"type": "integer"}}})
     def get(self, query, cycle_id):
@@ -41,13 +43,11 @@ class Plan(MethodView):
 
 @blp.route("/plan/versions")
 class PlanVersions(MethodView):
-    @require("la_admin")
     @blp.response(200, PlanVersionSchema(many=True))
     def get(self, cycle_id):
         """List plan versions"""
         return plans.versions(own_cycle(cycle_id))
 
-    @require("la_admin")
     @blp.doc(
         requestBody={
             "required": True,
@@ -59,16 +59,13 @@ class PlanVersions(MethodView):
     @blp.alt_response(422, description="The plan breaks rules of this cycle; every one is listed")
     def post(self, cycle_id):
         """Add a plan solved elsewhere as a new version (checked against every hard rule)"""
-        cycle = own_cycle(cycle_id)
-        version = plans.upload_version(cycle, request.get_json(silent=True))
-        audit.cycle_event("plan.uploaded", cycle, f"added version {version.number} (uploaded)", version=version.number)
+        version = plans.upload_version(own_cycle(cycle_id), request.get_json(silent=True))
         db.session.commit()
         return version
 
 
 @blp.route("/plan/publish")
 class Publish(MethodView):
-    @require("la_admin")
     @blp.arguments(PublishSchema)
     @blp.response(200, PublishedSchema)
     def post(self, body, cycle_id):
@@ -82,7 +79,6 @@ class Publish(MethodView):
 
 @blp.route("/plan/diff")
 class Diff(MethodView):
-    @require("la_admin")
     @blp.arguments(DiffQuerySchema, location="query")
     @blp.response(200, description="Visit-by-visit changes between two versions")
     def get(self, query, cycle_id):
@@ -99,7 +95,6 @@ class Diff(MethodView):
 
 @blp.route("/plan.csv")
 class PlanCsv(MethodView):
-    @require("la_admin")
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, content_type="text/csv", description="One row per reviewer on a visit")
     def get(self, query, cycle_id):
@@ -115,7 +110,6 @@ class PlanCsv(MethodView):
 
 @blp.route("/plan.ics")
 class PlanIcs(MethodView):
-    @require("la_admin")
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, content_type="text/calendar", description="One all-day event per visit")
     def get(self, query, cycle_id):
@@ -133,7 +127,6 @@ class PlanIcs(MethodView):
 
 @blp.route("/plan/visits/<urn>")
 class Visit(MethodView):
-    @require("la_admin")
     @blp.arguments(VisitEditSchema)
     @blp.response(201, PlanVersionSchema)
     @blp.alt_response(422, description="The edit breaks a hard rule; the message names it")
@@ -146,7 +139,6 @@ class Visit(MethodView):
         db.session.commit()
         return version
 
-    @require("la_admin")
     @blp.response(201, PlanVersionSchema)
     def delete(self, cycle_id, urn):
         """Leave a school unstaffed (makes a new, unpublished version)"""
@@ -157,7 +149,6 @@ class Visit(MethodView):
 
 @blp.route("/plan/visits/<urn>/lock")
 class Lock(MethodView):
-    @require("la_admin")
     @blp.response(200, LockSchema)
     @blp.alt_response(409, description="No published visit to that school")
     def post(self, cycle_id, urn):
@@ -166,7 +157,6 @@ class Lock(MethodView):
         db.session.commit()
         return {"school_urn": urn, "locked": review.locked}
 
-    @require("la_admin")
     @blp.response(200, LockSchema)
     def delete(self, cycle_id, urn):
         """Unlock a visit"""

@@ -33,3 +33,4 @@ class ReviewerFileSchema(Schema):
 class ReviewerImportResultSchema(Schema):
     created = fields.Int()
     updated = fields.Int()
+    head_accounts = fields.Int(metadata={"description": "headteachers' accounts made or given a new address"})

@@ -25,6 +25,8 @@ class SchoolSchema(Schema):
 
 
 class SchoolOutSchema(SchoolSchema):
+    # As stored: a scenario (POST /cycles) may name schools by ids other than GIAS URNs.
+    urn = fields.Str()
     cluster = fields.Function(lambda s: s.cluster.name if s.cluster else None)
     trust = fields.Function(lambda s: s.trust.name if s.trust else None)
     closed_dates = fields.List(fields.Str())

@@ -2,37 +2,26 @@
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from ...auth import current_user, not_found, require
-from ...extensions import db
-from ...models import Solve
+from ... import solves
+from ...auth import current_user
 from ...solves import cancel_solve, reap_if_dead, start_solve
-from ..scope import own_cycle
+from ..roles import Blueprint
+from ..scope import own_cycle, own_solve
 from .schemas import SolveSchema, StartSolveSchema
 
-blp = Blueprint("solves", __name__, url_prefix="/api/v1", description="Solver runs (LA admins only).")
-
-
-def own_solve(solve_id: str) -> Solve:
-    solve = db.session.get(Solve, solve_id)
-    if solve is None or solve.cycle.la_id != current_user().la_id:
-        not_found("solve")
-    return solve
+blp = Blueprint(
+    "solves", __name__, url_prefix="/api/v1", description="Solver runs (LA admins only).", roles=("la_admin",)
+)
 
 
 @blp.route("/cycles/<int:cycle_id>/solves")
 class CycleSolves(MethodView):
-    @require("la_admin")
     @blp.response(200, SolveSchema(many=True))
     def get(self, cycle_id):
         """List a cycle's solves, newest first"""
-        cycle = own_cycle(cycle_id)
-        return db.session.scalars(
-            db.select(Solve).where(Solve.cycle_id == cycle.id).order_by(Solve.created_at.desc())
-        ).all()
+        return solves.listing(own_cycle(cycle_id))
 
-    @require("la_admin")
     @blp.arguments(StartSolveSchema, required=False)
     @blp.response(202, SolveSchema, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(409, description="A solve is already queued or running; `solve_id` names it")
@@ -46,7 +35,6 @@ class CycleSolves(MethodView):
 
 @blp.route("/solves/<solve_id>")
 class SolveById(MethodView):
-    @require("la_admin")
     @blp.response(200, SolveSchema)
     def get(self, solve_id):
         """State and progress of a solve"""
@@ -54,7 +42,6 @@ class SolveById(MethodView):
         reap_if_dead(solve)
         return solve
 
-    @require("la_admin")
     @blp.response(202, SolveSchema)
     @blp.alt_response(409, description="The solve has already ended")
     def delete(self, solve_id):

@@ -1,6 +1,7 @@
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from ...models import SolveStatus
 from ..fields import UTCDateTime
 
 
@@ -26,14 +27,14 @@ class ProgressSchema(Schema):
 class SolveSchema(Schema):
     id = fields.Str()
     cycle_id = fields.Int()
-    status = fields.Str(metadata={"enum": ["queued", "running", "finished", "failed", "cancelled"]})
+    status = fields.Str(metadata={"enum": [s.value for s in SolveStatus]})
     kind = fields.Str()
     time_limit_s = fields.Float()
     cancel_requested = fields.Bool()
     progress = fields.Function(
         lambda s: (
             None
-            if s.status == "queued" and s.elapsed_s is None
+            if s.status == SolveStatus.QUEUED and s.elapsed_s is None
             else {"objective": s.objective, "bound": s.bound, "elapsed_s": s.elapsed_s}
         ),
     )

@@ -2,11 +2,11 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ... import plans, what_ifs
-from ...auth import current_user, require
+from ...auth import current_user
 from ...extensions import db
+from ..roles import Blueprint
 from ..scope import own_cycle
 from .schemas import AdoptedSchema, SuggestionQuerySchema, SuggestionsSchema, WhatIfSchema, WhatIfStartSchema
 
@@ -15,12 +15,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/cycles/<int:cycle_id>/what-ifs",
     description="What-ifs for unstaffed reviews and unmet support (LA admins only).",
+    roles=("la_admin",),
 )
 
 
 @blp.route("/suggestions")
 class Suggestions(MethodView):
-    @require("la_admin")
     @blp.arguments(SuggestionQuerySchema, location="query")
     @blp.response(200, SuggestionsSchema)
     def get(self, query, cycle_id):
@@ -32,13 +32,11 @@ class Suggestions(MethodView):
 
 @blp.route("")
 class WhatIfs(MethodView):
-    @require("la_admin")
     @blp.response(200, WhatIfSchema(many=True))
     def get(self, cycle_id):
         """The cycle's what-ifs, newest first"""
         return what_ifs.listing(own_cycle(cycle_id))
 
-    @require("la_admin")
     @blp.arguments(WhatIfStartSchema)
     @blp.response(202, WhatIfSchema, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(409, description="A solve of this cycle is queued or running")
@@ -62,7 +60,6 @@ class WhatIfs(MethodView):
 
 @blp.route("/<int:what_if_id>")
 class WhatIfById(MethodView):
-    @require("la_admin")
     @blp.response(200, WhatIfSchema)
     def get(self, cycle_id, what_if_id):
         """A what-if, its state and (once solved) its draft beside the version it set out from"""
@@ -71,7 +68,6 @@ class WhatIfById(MethodView):
 
 @blp.route("/<int:what_if_id>/adopt")
 class Adopt(MethodView):
-    @require("la_admin")
     @blp.response(201, AdoptedSchema)
     @blp.alt_response(409, description="Not finished, already decided, or the cycle changed since it was solved")
     def post(self, cycle_id, what_if_id):
@@ -84,7 +80,6 @@ class Adopt(MethodView):
 
 @blp.route("/<int:what_if_id>/discard")
 class Discard(MethodView):
-    @require("la_admin")
     @blp.response(200, WhatIfSchema)
     @blp.alt_response(409, description="Already adopted or discarded")
     def post(self, cycle_id, what_if_id):
