@@ -18,7 +18,7 @@ import pytest
 from marshmallow import Schema, fields
 
 from service import create_app
-from solver import check
+from solver import check, solve
 from solver.plan import PlanSchema
 from solver.scenario import ScenarioSchema, load_scenario
 
@@ -184,3 +184,11 @@ def test_the_v1_1_doc_names_the_loads_and_the_new_rules():
     text = (DOCS / "scenario-v1.1.md").read_text(encoding="utf-8")
     for rule in ("10. **Groups**", "11. **Rotation**", "12. **Follow-ups.**", "13. **Load.**"):
         assert rule in text
+
+
+def test_the_v1_1_example_solves_to_the_plan_shown():
+    scenario, shown = example("scenario", "scenario-v1.1.md"), example("plan", "scenario-v1.1.md")
+    plan = solve(scenario, time_limit=10, workers=1)
+    assert plan["status"] == shown["status"] == "OPTIMAL"
+    assert round(plan["objective"], 2) == round(shown["objective"], 2)
+    assert plan["groups"] == shown["groups"] and plan["unstaffed"] == shown["unstaffed"]
