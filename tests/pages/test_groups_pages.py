@@ -127,10 +127,10 @@ def test_a_trio_round_then_the_next_with_new_groups(app):
     # The cycle page lists the groups; the headteacher sees theirs.
     page = client.get(f"/cycles/{first}").data.decode()
     assert "Groups (3)" in page and "Follow-ups" in page
-    head, head_token = signed_in_client(app, triosite.head_email(triosite.HEAD_URN))
+    head, _ = signed_in_client(app, triosite.head_email(triosite.HEAD_URN))
     html = head.get("/school").data.decode()
     mine = next(g for g in plan["groups"] if triosite.HEAD_URN in g["schools"])
-    names = dict((urn, name) for urn, name, *_ in triosite.SCHOOLS)
+    names = {urn: name for urn, name, *_ in triosite.SCHOOLS}
     heading = re.search(r'<h2 class="govuk-heading-m" id="group-h-1">([^<]*)</h2>', html).group(1)
     assert heading.startswith("Your group: Well Green Primary School, ")
     for other in set(mine["schools"]) - {triosite.HEAD_URN}:
