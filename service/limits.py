@@ -43,6 +43,12 @@ def _failed(*codes: int):
     return lambda response: response.status_code in codes
 
 
+def _bad_token(response) -> bool:
+    # A guessed token counts; a request that sent none (a browser, a forgotten header) does not,
+    # so a school's shared address is not shut out by someone else's missing header.
+    return response.status_code == 401 and bool(request.headers.get("Authorization", "").strip())
+
+
 def _too_many(what: str):
     return lambda: f"too many {what} from this address or account: wait before trying again"
 
@@ -97,7 +103,7 @@ def init_app(app) -> Limiter:
     bad_token = limiter.shared_limit(
         config["RATELIMIT_BAD_TOKEN"],
         scope="api-bad-token",
-        deduct_when=_failed(401),
+        deduct_when=_bad_token,
         error_message=_too_many("requests with an invalid token"),
     )
     per_token = limiter.shared_limit(

@@ -31,6 +31,15 @@ def test_guessing_tokens_is_limited_per_address_and_then_even_a_good_token_waits
     assert guesser.get("/api/openapi.json").status_code == 200
 
 
+def test_requests_without_a_token_do_not_shut_out_the_address(app, backend):
+    # A school's shared address: someone's script without its header must not lock out the head.
+    token = make_user(app, "officer@trafford.example", "la_admin", "358")
+    school = from_address(app, "203.0.113.10")
+    for _ in range(40):
+        assert_error(school.get("/api/v1/cycles"), 401)
+    assert school.as_(token).get("/api/v1/cycles").status_code == 200
+
+
 def test_counters_live_in_redis_when_redis_url_is_set(app, backend):
     from limits.storage import MemoryStorage, RedisStorage
 
