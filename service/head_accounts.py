@@ -4,7 +4,7 @@ A school's headteacher signs in (by a link in their publication mail or one the 
 to see what concerns their school. The officer gives the head's e-mail address on the school's
 page, or in an `email` column of the reviewers spreadsheet for reviewers who are headteachers.
 One account a school is kept here: a new address replaces the old one on that account, so a
-head who leaves loses the school's pages and calendar feed at once.
+head who leaves loses the school's pages, API tokens and calendar feed at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import secrets
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 
-from . import audit
+from . import audit, sessions, tokens
 from .errors import InvalidInput
 from .extensions import db
 from .models import School, User
@@ -88,8 +88,11 @@ def set_head(school: School, email: str | None, *, field: str = "head_email") ->
     elif account.email != email:
         before = account.email
         account.email = email
-        # The old head's calendar feed URL carries the key: a new key ends it.
+        # The account changes hands: the old head's sessions, API tokens and calendar feed URL
+        # (which carries the key) all end.
         account.calendar_key = secrets.token_urlsafe(24)
+        sessions.end_everywhere(account)
+        tokens.revoke(account)
         audit.record(
             "pool.head_account",
             f"changed the headteacher account of {school.name or school.urn} from {before} to {email}",

@@ -36,6 +36,7 @@ from .instance import Instance
 CHEAP_PER_SEAT = 3  # the first LP's pairs: this many per team seat, the cheapest
 MAX_ROUNDS = 40  # of column generation; the bound is valid whenever it stops
 KEEP_PER_SEAT = 30  # a model of at most this many pairs per team seat (all of them when fewer)
+PROOF_PER_SEAT = 80  # ... or up to this many when they are all that could beat the greedy plan
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,23 @@ class Relaxation:
         return (-round(self.lp_use.get((rid, urn), 0.0), 6), self.extra.get((rid, urn), math.inf))
 
     def keep(
-        self, limit: int, must: set[tuple[str, str]], banned: frozenset[tuple[str, str]] = frozenset()
+        self,
+        limit: int,
+        must: set[tuple[str, str]],
+        banned: frozenset[tuple[str, str]] = frozenset(),
+        upper: float | None = None,
+        most: int = 0,
     ) -> tuple[set[tuple[str, str]], float | None]:
         """The `limit` pairs of least extra (and the `must` pairs), never a `banned` one, and
-        the proven floor of any plan using a pair left out (None when none is left out)."""
+        the proven floor of any plan using a pair left out (None when none is left out).
+        `upper`, a plan's reviews half: when at most `most` pairs have an extra that could
+        still beat it, those are kept instead; then every pair left out is proven useless
+        (its floor is above that plan), and a proof of the model is a proof of the cycle."""
         order = sorted(self.extra, key=lambda k: (self.extra[k], k))
+        if upper is not None:
+            useful = [k for k in order if self.bound + self.extra[k] <= upper]
+            if len(useful) <= most:
+                limit = max(limit, len(useful))
         kept = (set(order[:limit]) | must) - banned
         rest = [self.extra[k] for k in self.extra if k not in kept]
         return kept, (self.bound + min(rest)) if rest else None

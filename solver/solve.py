@@ -32,13 +32,14 @@ from .halves import Joined, Nogood, forbidding, halves_may_meet, join_halves, pa
 from .instance import Instance, build_instance
 from .model import PairingModel
 from .pairing import Pairing, ProgressFn, SearchSettings, Teams, pair, previous_teams
-from .relax import KEEP_PER_SEAT, Relaxation, relax
+from .relax import KEEP_PER_SEAT, PROOF_PER_SEAT, Relaxation, relax
 from .repair import Dated, dates_for, nogoods_for, restaff
 from .scenario import Scenario, load_scenario
 from .split import RunParts, merge, partition, run_here
 from .support import SupportAnswer, best_support, forbidden_by
 
 MAX_REPAIRS = 5
+FULL_MODEL_PAIRS = 20_000  # eligible pairs up to which the pairing model holds them all
 
 
 def solve(
@@ -119,8 +120,10 @@ def search(
         if not s.joint and joined.support.value > s.alone.value + 1e-6 and room:
             _go_joint(s, joined)
             continue
-        if attempt == 0 and s.coupled and not s.joint and not joined.proven and room:
-            s.continued = True  # the halves did not meet: give the pairing the rest of the time
+        if attempt == 0 and (s.coupled or s.split_into > 1) and not s.joint and not joined.proven and room:
+            # The halves did not meet, or the parts were solved apart: the whole pairing
+            # model gets the rest of the time, from these teams.
+            s.continued = True
             s.pm.hint(joined.teams)
             continue
         proven = joined.proven
@@ -184,28 +187,36 @@ class ModelPairs:
 def model_pairs(
     inst: Instance, support: dict[str, str], time_limit: float, priced: bool = False
 ) -> tuple[ModelPairs, Teams]:
-    """The pairs worth modelling, and the greedy pairing the search starts from. Every pair
-    for a cycle of up to KEEP_PER_SEAT eligible pairs per team seat (as before); else that
-    many, the cheapest by the LP (`relax.py`), and those of the greedy and the previous
-    teams (the hints). With the LP, the greedy also follows its optimum (measured, 600
-    schools: 0.05 % above the LP's bound, against 1.3 % by cost alone), and the cheaper of
-    the two starts the search. `priced`: run the LP even when every pair is kept (a split
-    cycle's parts need its prices)."""
+    """The pairs worth modelling, and the greedy pairing the search starts from.
+
+    A cycle of up to FULL_MODEL_PAIRS eligible pairs is modelled whole, as before (140
+    schools: about 4,000; the model proves them in seconds). A bigger one is priced by the
+    LP (`relax.py`) and modelled with KEEP_PER_SEAT pairs per team seat of least extra cost,
+    or all that could beat the greedy plan when they are at most PROOF_PER_SEAT, and those
+    of the greedy and previous teams; its greedy follows the LP's optimum (measured, 600
+    schools: 0.05 % above the LP's bound, against 1.3 % by cost alone). `priced`: run the
+    LP even for a cycle modelled whole (a split cycle's parts need its prices)."""
     previous = previous_teams(inst)
-    limit = KEEP_PER_SEAT * sum(inst.sc.team_size_of(rv) for rv in inst.open_reviews)
-    if len(inst.pairs) <= limit and not priced:
+    whole = len(inst.pairs) <= FULL_MODEL_PAIRS
+    if whole and not priced:
         return ModelPairs(), greedy_teams(inst, support, start=previous)
     relaxation = relax(inst, time_limit)
     quick = greedy_teams(inst, support, start=previous, rank=relaxation.rank)
-    if len(inst.pairs) <= limit:
+    if whole:
+        plain = greedy_teams(inst, support, start=previous)
+        if pairing_cost(inst, plain) <= pairing_cost(inst, quick):
+            quick = plain
         return ModelPairs(None, None, relaxation.bound, relaxation.staff_extra, relaxation), quick
     must = {(rid, urn) for urn, rids in quick.items() for rid in rids}
     must |= {(rid, urn) for urn, rids in previous.items() for rid in rids}
     # The visits that would break the support half's best matching (rule 8's conflict) are
     # left out too: a handful of pairs, and the halves then never meet, so the joint model
-    # is never needed. A plan using one is still priced by `left_out`.
+    # is never needed (measured, 600 schools under load: it took the time dating needed).
+    # A plan using one is still priced by `left_out`.
     banned = forbidding(inst, support)
-    keep, left_out = relaxation.keep(limit, must, banned)
+    seats = sum(inst.sc.team_size_of(rv) for rv in inst.open_reviews)
+    upper = pairing_cost(inst, quick)
+    keep, left_out = relaxation.keep(KEEP_PER_SEAT * seats, must, banned, upper, PROOF_PER_SEAT * seats)
     return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra, relaxation, bool(banned)), quick
 
 
@@ -219,7 +230,7 @@ def _split_pair(s: _Search, parts: int, run_parts: RunParts) -> Pairing:
     specs = partition(inst, keep, parts, s.quick, relaxation, settings.seed, settings.workers)
     if len(specs) < 2:
         return _pair(s, 0)
-    share = 0.5 if s.coupled else 0.85
+    share = 0.5  # the other half for the whole model, from the merged teams
     s.split_into = len(specs)
     results = run_parts(specs, max(0.2, s.time_left() * share - 0.2))
     merged = merge(inst, specs, results)

@@ -261,7 +261,12 @@ def test_headteachers_accounts_from_the_reviewers_workbook(clean):
     first = head_accounts(app)
     assert list(first) == ["106283"] and first["106283"][1] == "head.navigation@trafford.example"
 
-    # A new head: the same account takes the new address, and the old calendar feed URL dies.
+    # A new head: the same account takes the new address; the old head's sessions, token and
+    # calendar feed URL all end.
+    old_head, _ = signed_in_client(app, "head.navigation@trafford.example")
+    old_token = api_token(app, "head.navigation@trafford.example")
+    assert old_head.get("/school").status_code == 200
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 200
     newer = reviewers_xlsx([{"id": "r-1", "school_urn": 106283, "email": "new.head@trafford.example"}])
     preview = upload(client, token, "reviewers", newer, "newer.xlsx").data.decode()
     assert "Headteacher&#39;s e-mail" in preview and "new.head@trafford.example" in preview
@@ -269,6 +274,8 @@ def test_headteachers_accounts_from_the_reviewers_workbook(clean):
     second = head_accounts(app)
     assert second["106283"][0] == first["106283"][0] and second["106283"][1] == "new.head@trafford.example"
     assert second["106283"][2] != first["106283"][2]
+    assert old_head.get("/school").status_code == 302  # back to sign-in
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"}).status_code == 401
     trail = client.get("/audit?action=pool.head_account").data.decode()
     assert "from head.navigation@trafford.example to new.head@trafford.example" in trail
 

@@ -71,7 +71,9 @@ def test_a_pair_costs_at_least_its_price(optimal_60):
 def test_the_bound_of_a_model_of_few_pairs_is_the_whole_cycles(monkeypatch, optimal_60):
     # Two pairs per team seat: far fewer than the cycle has. The plan is still valid and its
     # bound never exceeds the cycle's proven optimum.
+    monkeypatch.setattr(solve_module, "FULL_MODEL_PAIRS", 0)
     monkeypatch.setattr(solve_module, "KEEP_PER_SEAT", 2)
+    monkeypatch.setattr(solve_module, "PROOF_PER_SEAT", 2)
     for seed, (sc, _) in optimal_60.items():
         inst = build_instance(load_scenario(sc))
         assert len(inst.pairs) > 2 * 3 * len(inst.open_reviews)
