@@ -140,6 +140,7 @@ def search(
     if dated.undated:  # no time left to pair again: new teams around the plan as it stands
         teams, dated = restaff(inst, joined.teams, dated, joined.support.matching)
         joined = Joined(teams, joined.support, joined.cost, False)
+        proven = False  # the pairing proven best had a team without a date: these teams are not proven
     # Every plan staffing a review costs at least the relaxation's bound with it staffed,
     # plus the support half's bound (the halves' bounds add: the rule joining them is dropped).
     floors = {}
