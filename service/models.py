@@ -116,8 +116,16 @@ class Cycle(db.Model):
         sa.ForeignKey("plan_versions.id", use_alter=True, ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Scenario v1.1: "1" or "1.1", and the v1.1 cycle keys given (model, groups, visit_lengths,
+    # follow_up, load; the defaults are the contract's).
+    scenario_version: Mapped[str] = mapped_column(sa.String(4), default="1", server_default="1")
+    programme: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
 
     published_version: Mapped[PlanVersion | None] = relationship(foreign_keys=[published_version_id], post_update=True)
+
+    @property
+    def model(self) -> str:
+        return (self.programme or {}).get("model", "teams")
 
 
 class Review(db.Model):
@@ -136,6 +144,10 @@ class Review(db.Model):
     # Lock state lives here, not in the immutable plan: a locked review keeps
     # its published visit through every re-optimisation.
     locked: Mapped[bool] = mapped_column(default=False)
+    # Scenario v1.1: the visit's own length, the start dates the school offers, a follow-up.
+    visit_days: Mapped[int | None]
+    offered_dates: Mapped[list | None] = mapped_column(sa.JSON)
+    follow_up: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     school: Mapped[School] = relationship()
 
@@ -201,6 +213,19 @@ class History(db.Model):
 
     reviewer: Mapped[Reviewer] = relationship()
     school: Mapped[School] = relationship()
+
+
+class GroupHistory(db.Model):
+    """A group of an earlier round (scenario v1.1 `group_history`), as this cycle sees it: the
+    schools grouped together `cycles_ago` rounds before this one. Written when the cycle is
+    created, from the scenario or from the LA's earlier cycles' published groups."""
+
+    __tablename__ = "group_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    cycles_ago: Mapped[int] = mapped_column(default=1)
+    schools: Mapped[list] = mapped_column(sa.JSON, default=list)  # URNs
 
 
 class PlanVersion(db.Model):

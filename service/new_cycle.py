@@ -1,5 +1,7 @@
 """A new cycle from the officer's form: the LA's stored pool plus the form's settings, made
-into a scenario v1 and created by `scenario_import.create_cycle`, the function behind
+into a scenario (v1, or v1.1 when the form asks for its programme settings: the groups model,
+visit length by school size, follow-ups, loads across cycles, reviews inside the cluster) and
+created by `scenario_import.create_cycle`, the function behind
 `POST /api/v1/cycles`. The contract's own checks judge it; their JSON paths are mapped back
 onto the form's fields (`cycle.team_size` -> the team size box).
 
@@ -16,12 +18,12 @@ import re
 from . import audit, pool
 from .errors import InvalidInput
 from .extensions import db
-from .models import Conflict, Cycle, LocalAuthority, PlanVersion, Reviewer, School
+from .models import Conflict, Cycle, GroupHistory, LocalAuthority, PlanVersion, Reviewer, School
 from .scenario import reviewer_dict, school_dict, validate
 from .scenario_import import create_cycle
 
 POLICY_RADIOS = {
-    "same_cluster": ("forbid", "allow"),
+    "same_cluster": ("forbid", "allow", "require"),
     "same_trust": ("forbid", "allow"),
     "reciprocal": ("forbid", "allow"),
     "phase_match": ("require", "prefer", "ignore"),
@@ -48,7 +50,30 @@ LABELS = {
     "backfill-budget": "Backfill budget",
     "support-budget": "Support budget",
     "reviews": "Schools to review",
+    "model": "How schools review each other",
+    "group-min": "Smallest group",
+    "group-max": "Largest group",
+    "avoid-rounds": "Rounds before schools may be grouped again",
+    "facilitator": "Facilitators",
+    "facilitators": "Facilitator pool",
+    "visit-lengths": "Visit length",
+    "follow-up": "Follow-up",
+    "follow-up-days": "Days a follow-up lasts",
+    "follow-up-min-weeks": "Follow-up, earliest",
+    "follow-up-max-weeks": "Follow-up, latest",
+    "load-cycles": "Cycles counted in a reviewer's load",
+    "load-max-total": "Most reviews over those cycles",
+    "load-max-spread": "Largest spread of reviews",
 }
+# Visit length by school size (v1.1), the form's one choice of bands: 1 day at a small primary
+# to 3 at a large secondary. The first band a school matches sets its visit's length.
+SIZE_BANDS = [
+    {"phase": "secondary", "min_pupils": 1200, "days": 3},
+    {"phase": "all-through", "min_pupils": 0, "days": 3},
+    {"phase": "secondary", "min_pupils": 0, "days": 2},
+    {"phase": "16-plus", "min_pupils": 0, "days": 2},
+    {"phase": None, "min_pupils": 500, "days": 2},
+]
 # Cluster budgets sit between the two budgets; support rows come last (sorted by id).
 
 
@@ -107,6 +132,34 @@ def history(la_id: int, before: dt.date) -> list[dict]:
                     continue
                 seen.add(pair)
                 out.append({"reviewer": pair[0], "school_urn": pair[1], "cycles_ago": ago})
+    return out
+
+
+def group_history(la_id: int, before: dt.date) -> list[dict]:
+    """The groups of the LA's earlier rounds, for the rotation rule: each earlier cycle whose
+    published plan has groups is a round (the latest ending before `before` is 1 round ago),
+    and the groups it was given as its own history come along, that many rounds further back."""
+    rows = db.session.execute(
+        db.select(Cycle.id, Cycle.name, PlanVersion.plan)
+        .join(PlanVersion, Cycle.published_version_id == PlanVersion.id)
+        .where(Cycle.la_id == la_id, Cycle.window_end < before)
+        .order_by(Cycle.window_end.desc(), Cycle.id.desc())
+    ).all()
+    urns = set(db.session.scalars(db.select(School.urn).where(School.la_id == la_id)))
+    out, seen = [], set()
+
+    def add(name, ago, schools):
+        kept = sorted(u for u in dict.fromkeys(schools) if u in urns)
+        if len(kept) >= 2 and (ago, tuple(kept)) not in seen:
+            seen.add((ago, tuple(kept)))
+            out.append({"name": name, "cycles_ago": ago, "schools": kept})
+
+    rounds = [(cycle_id, name, plan) for cycle_id, name, plan in rows if plan.get("groups")]
+    for ago, (cycle_id, name, plan) in enumerate(rounds, start=1):
+        for g in plan["groups"]:
+            add(name, ago, g["schools"])
+        for g in db.session.scalars(db.select(GroupHistory).where(GroupHistory.cycle_id == cycle_id)):
+            add(g.name, g.cycles_ago + ago, g.schools)
     return out
 
 
@@ -223,9 +276,41 @@ def scenario_from_form(la: LocalAuthority, form) -> tuple[dict, dict]:
             ],
         },
     }
+    _programme(form, scenario, la.id, start)
     _only_window_dates(scenario)
     rows = {"requests": [r["index"] for r in requests], "providers": [p["index"] for p in providers]}
     return scenario, rows
+
+
+def _programme(form, scenario: dict, la_id: int, start: str | None) -> None:
+    """The form's programme settings into the scenario: v1.1 when any is used."""
+    cycle = scenario["cycle"]
+    programme: dict = {}
+    if form.get("model") == "groups":
+        lo = _number(_text(form, "group_min"), int) or 3
+        groups = {"min_size": lo, "max_size": _number(_text(form, "group_max"), int) or lo}
+        groups["avoid_rounds"] = _number(_text(form, "avoid_rounds"), int)
+        groups["facilitator"] = form.get("facilitator") or "none"
+        groups["facilitators"] = list(dict.fromkeys(form.getlist("facilitators")))
+        programme["model"] = "groups"
+        programme["groups"] = {k: v for k, v in groups.items() if v is not None}
+        cycle["policy"].pop("reciprocal", None)  # the schools of a group visit each other
+    if form.get("visit_lengths") == "size":
+        programme["visit_lengths"] = SIZE_BANDS
+    if form.get("follow_up") == "yes":
+        follow_up = {key: _number(_text(form, f"follow_up_{key}"), int) for key in ("days", "min_weeks", "max_weeks")}
+        programme["follow_up"] = {k: v for k, v in follow_up.items() if v is not None}
+        for review in scenario["reviews"]:
+            review["follow_up"] = True
+    load = {key: _number(_text(form, f"load_{key}"), int) for key in ("cycles", "max_total", "max_spread")}
+    if load["max_total"] is not None or load["max_spread"] is not None:
+        programme["load"] = {k: v for k, v in load.items() if v is not None}
+    if not programme and cycle["policy"].get("same_cluster") != "require":
+        return
+    scenario["version"] = "1.1"
+    cycle.update(programme)
+    if programme.get("model") == "groups":
+        scenario["group_history"] = group_history(la_id, dt.date.fromisoformat(start) if _iso(start) else dt.date.max)
 
 
 def _iso(value) -> bool:
@@ -269,6 +354,19 @@ def field_of(path: str, rows: dict) -> str:
             "specialisms": "specialisms",
         }.get(field, "school")
         return f"{prefix}-{index}-{column}"
+    m = re.match(r"cycle\.(groups|follow_up|load)\.(\w+)", path)
+    if m:
+        part, field = m.groups()
+        names = {"min_size": "group-min", "max_size": "group-max", "avoid_rounds": "avoid-rounds"}
+        if part == "groups":
+            return names.get(field, field.replace("_", "-"))
+        return f"{part.replace('_', '-')}-{field.replace('_', '-')}"
+    if re.match(r"reviews\[\d+\]\.follow_up", path) or path.startswith("cycle.follow_up"):
+        return "follow-up"
+    if path.startswith("cycle.visit_lengths") or re.match(r"reviews\[\d+\]\.visit_days", path):
+        return "visit-lengths"
+    if path.startswith("cycle.groups"):
+        return "model"
     if path.startswith("reviews"):
         return "reviews"
     if path.startswith("cycle.cluster_budgets."):

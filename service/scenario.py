@@ -1,4 +1,5 @@
-"""Database rows -> scenario v1: the one place that translates rows into the contract.
+"""Database rows -> scenario v1 (v1.1 for a cycle that uses its fields): the one place that
+translates rows into the contract.
 
 `build_scenario(cycle)` is what the API's `GET /cycles/{id}/scenario` answers and
 what every job feeds the solver; `validate(data)` checks a scenario by the solver's own
@@ -17,6 +18,7 @@ from .extensions import db
 from .models import (
     Conflict,
     Cycle,
+    GroupHistory,
     History,
     Review,
     Reviewer,
@@ -92,8 +94,8 @@ def reviewer_dict(r: Reviewer, cycle: Cycle | None = None) -> dict:
     ) | {"unavailable": unavailable}
 
 
-def review_dict(rv: Review) -> dict:
-    return _drop_none(
+def review_dict(rv: Review, version: str = "1") -> dict:
+    out = _drop_none(
         {
             "school_urn": rv.school.urn,
             "priority": rv.priority,
@@ -103,10 +105,20 @@ def review_dict(rv: Review) -> dict:
             "latest": _iso(rv.latest),
         }
     )
+    if version == "1.1":  # a v1 document may not carry them
+        out |= _drop_none({"visit_days": rv.visit_days, "offered_dates": rv.offered_dates})
+        if rv.follow_up:
+            out["follow_up"] = True
+    return out
+
+
+# The v1.1 keys of a scenario's cycle that `Cycle.programme` keeps, as given.
+PROGRAMME_KEYS = ("model", "groups", "visit_lengths", "follow_up", "load")
 
 
 def cycle_dict(c: Cycle, freeze_before) -> dict:
-    return _drop_none(
+    programme = {k: v for k, v in (c.programme or {}).items() if k in PROGRAMME_KEYS}
+    return programme | _drop_none(
         {
             "name": c.name,
             "window": {"start": c.window_start.isoformat(), "end": c.window_end.isoformat()},
@@ -181,12 +193,14 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
         .order_by(Conflict.id)
     )
     history = db.session.scalars(db.select(History).where(History.cycle_id == cycle.id).order_by(History.id))
-    return {
-        "version": 1,
+    version = cycle.scenario_version or "1"
+    extra = {"group_history": group_history_dicts(cycle)} if version == "1.1" else {}
+    return extra | {
+        "version": 1 if version == "1" else version,
         "cycle": cycle_dict(cycle, freeze_before),
         "schools": [school_dict(s, cycle) for s in schools],
         "reviewers": [reviewer_dict(r, cycle) for r in reviewers],
-        "reviews": [review_dict(rv) for rv in cycle_reviews(cycle)],
+        "reviews": [review_dict(rv, version) for rv in cycle_reviews(cycle)],
         "conflicts": [conflict_dict(c) for c in conflicts],
         "history": [
             {"reviewer": h.reviewer.ext_id, "school_urn": h.school.urn, "cycles_ago": h.cycles_ago} for h in history
@@ -215,6 +229,15 @@ def build_scenario(cycle: Cycle, *, freeze_before=_UNSET, previous_plan=_UNSET) 
         },
         "previous": with_pins(cycle, previous_visits(cycle, previous_plan)),
     }
+
+
+def group_history_dicts(cycle: Cycle) -> list[dict]:
+    rows = db.session.scalars(
+        db.select(GroupHistory)
+        .where(GroupHistory.cycle_id == cycle.id)
+        .order_by(GroupHistory.cycles_ago, GroupHistory.id)
+    )
+    return [_drop_none({"name": g.name, "cycles_ago": g.cycles_ago, "schools": list(g.schools)}) for g in rows]
 
 
 def conflict_dict(c: Conflict) -> dict:

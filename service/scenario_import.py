@@ -14,6 +14,7 @@ from .models import (
     Cluster,
     Conflict,
     Cycle,
+    GroupHistory,
     History,
     LocalAuthority,
     Review,
@@ -24,7 +25,7 @@ from .models import (
     Trust,
 )
 from .plans import plan_from_previous, publish, store_version
-from .scenario import validate
+from .scenario import PROGRAMME_KEYS, validate
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -98,6 +99,8 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
     for field in CYCLE_FIELDS:
         if c.get(field) is not None:
             setattr(cycle, field, c[field])
+    cycle.scenario_version = "1.1" if data.get("version") == "1.1" else "1"
+    cycle.programme = {k: c[k] for k in PROGRAMME_KEYS if c.get(k) is not None}
     db.session.add(cycle)
 
     schools = {str(s["urn"]): upsert_school(la, s) for s in data["schools"]}
@@ -115,6 +118,9 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
             team_size=rv.get("team_size"),
             earliest=_date(rv.get("earliest")),
             latest=_date(rv.get("latest")),
+            visit_days=rv.get("visit_days"),
+            offered_dates=iso_dates(rv["offered_dates"]) if rv.get("offered_dates") is not None else None,
+            follow_up=bool(rv.get("follow_up", False)),
         )
         reviews[rv["school_urn"]] = review
         db.session.add(review)
@@ -154,6 +160,10 @@ def create_cycle(la: LocalAuthority, data: dict) -> Cycle:
             conflict = Conflict(la_id=la.id, provider_id=providers[k["provider"]].id, school_id=school.id)
             db.session.add(conflict)
         conflict.reason = k.get("reason")
+    for g in data.get("group_history", []):
+        db.session.add(
+            GroupHistory(cycle_id=cycle.id, name=g.get("name"), cycles_ago=g["cycles_ago"], schools=list(g["schools"]))
+        )
     for h in data.get("history", []):
         db.session.add(
             History(

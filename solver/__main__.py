@@ -14,9 +14,9 @@ import tempfile
 import traceback
 
 from .check import check_report
+from .dispatch import solve
 from .generate import generate
 from .scenario import ScenarioError
-from .solve import solve
 
 
 def _read_json(path: str, what: str):

@@ -18,12 +18,12 @@ from marshmallow import ValidationError
 
 from .costs import PlanCost, plan_cost
 from .plan import PlanSchema
-from .rules import DAYS, STABILITY, SUPPORT, TEAM, Breach, Rules, Staffing
+from .rules import DAYS, FOLLOW_UP, GROUPS, STABILITY, SUPPORT, TEAM, Breach, Rules, Staffing
 from .scenario import Review, Scenario, flatten_errors, load_scenario
 
 MONEY_TOLERANCE = 0.01
 
-# What the contract asks of a plan besides the nine rules: its format, a status that has
+# What the contract asks of a plan besides its hard rules: its format, a status that has
 # a schedule, every review staffed or unstaffed (and every request met or unmet) with
 # reasons, and figures recomputed by the formula.
 FORMAT = "format"
@@ -296,6 +296,87 @@ def _met_or_unmet(view: _View) -> Iterator[Problem]:
             yield _problem(COVERAGE, f"unmet_support[{k}].reasons", f"unmet support request {q.id}: no reason given")
 
 
+def _groups(view: _View) -> Iterator[Problem]:
+    """Rule 10 (v1.1): each group alone, the groups together, and each visit's team in its group."""
+    sc, rules = view.sc, view.rules
+    groups = view.plan.get("groups", [])
+    if not sc.groups_model:
+        if groups:
+            yield _problem(GROUPS.key, "groups", f"{GROUPS.label}: groups in the plan of a teams cycle")
+        return
+    for i, g in enumerate(groups):
+        for b in rules.group_breaches(g["schools"]):
+            yield view.problem(b, f"groups[{i}]", f"groups[{i}] ({g['id']}): {b}")
+    for i, b in rules.grouping_breaches([g["schools"] for g in groups], view.index):
+        where = f"groups[{i}] ({groups[i]['id']})" if i >= 0 else view.where(view.index[b.school or ""])
+        path = f"groups[{i}]" if i >= 0 else f"reviews[{view.index[b.school or '']}]"
+        yield view.problem(b, path, f"{where}: {b}")
+    group_of: dict[str, list[str]] = {}
+    for g in groups:
+        for urn in g["schools"]:
+            group_of.setdefault(urn, g["schools"])
+    for i, v in enumerate(view.visits):
+        schools = group_of.get(v["school_urn"])
+        if schools is None or any(m["reviewer"] not in sc.reviewer_by_id for m in v["team"]):
+            continue  # no group: said above; an unknown reviewer: the format's
+        roles = [m["role"] for m in v["team"]]
+        for b in rules.group_team_breaches(schools, view.staffing[i], roles):
+            path = f"reviews[{i}].team[{b.member}]" if b.member is not None else f"reviews[{i}].team"
+            yield view.problem(b, path, f"{view.where(i)}: {b}")
+
+
+def _rotation(view: _View) -> Iterator[Problem]:
+    """Rule 11 (v1.1): no group repeats a pairing of the rounds it looks back on."""
+    if not view.sc.groups_model:
+        return
+    for i, g in enumerate(view.plan.get("groups", [])):
+        for b in view.rules.rotation_breaches(g["schools"]):
+            yield view.problem(b, f"groups[{i}]", f"groups[{i}] ({g['id']}): {b}")
+
+
+def _follow_ups(view: _View) -> Iterator[Problem]:
+    """Rule 12 (v1.1): each follow-up alone, their leads' days together, none missing."""
+    rules, cal = view.rules, view.rules.cal
+    length = view.sc.cycle.follow_up.days if view.sc.cycle.follow_up is not None else 1
+    lead_of = {
+        v["school_urn"]: next((m["reviewer"] for m in v["team"] if m["role"] == "lead"), None) for v in view.visits
+    }
+    seen: dict[str, int] = {}
+    staffing: list[Staffing] = []
+    listed = view.plan.get("follow_ups", [])
+    for k, f in enumerate(listed):
+        urn, start = f["school_urn"], dt.date.fromisoformat(f["date"])
+        where = f"follow_ups[{k}] ({urn} on {f['date']})"
+        if urn in seen:
+            yield _problem(
+                FOLLOW_UP.key, f"follow_ups[{k}]", f"{where}: {FOLLOW_UP.label}: a second follow-up at {urn}"
+            )
+        seen.setdefault(urn, k)
+        i = view.index.get(urn)
+        visit_start = dt.date.fromisoformat(view.visits[i]["date"]) if i is not None else None
+        for b in rules.follow_up_breaches(visit_start, lead_of.get(urn), urn, f["lead"], start):
+            yield view.problem(b, f"follow_ups[{k}]", f"{where}: {b}")
+        days = cal.visit_days_if_valid(start, length) or cal.occupied(start, length)
+        if f["days"] != [d.isoformat() for d in days]:
+            message = f"{where}: days {f['days']} should be {[d.isoformat() for d in days]}"
+            yield _problem(FOLLOW_UP.key, f"follow_ups[{k}].days", message, (f["lead"],))
+        staffing.append(Staffing(urn, days, [f["lead"]]))
+    for k, b in rules.follow_up_clashes(staffing, view.staffing):
+        yield view.problem(
+            b, f"follow_ups[{k}]", f"follow_ups[{k}] ({listed[k]['school_urn']} on {listed[k]['date']}): {b}"
+        )
+    for urn, i in view.index.items():
+        if rules.wants_follow_up(urn) and urn not in seen and urn not in rules.fixed:
+            message = f"{view.where(i)}: {FOLLOW_UP.label}: the review asks for a follow-up and the plan has none"
+            yield _problem(FOLLOW_UP.key, f"reviews[{i}]", message, (lead_of[urn] or "",) if lead_of[urn] else ())
+
+
+def _load(view: _View) -> Iterator[Problem]:
+    """Rule 13 (v1.1)."""
+    for b in view.rules.load_breaches(view.staffing):
+        yield view.problem(b)
+
+
 PLAN_CHECKS: tuple[Callable[[_View], Iterator[Problem]], ...] = (
     _one_visit_per_school,
     _staffed_or_unstaffed,
@@ -307,6 +388,10 @@ PLAN_CHECKS: tuple[Callable[[_View], Iterator[Problem]], ...] = (
     _support,
     _provider_capacity,
     _met_or_unmet,
+    _groups,
+    _rotation,
+    _follow_ups,
+    _load,
 )
 
 

@@ -43,7 +43,7 @@ class MemberCost:
 
 def member_cost(sc: Scenario, reviewer: Reviewer, review: Review) -> MemberCost:
     """What one team member costs on one visit: backfill, mileage, expertise, phase."""
-    w, vd = sc.cycle.weights, sc.cycle.visit_days
+    w, vd = sc.cycle.weights, sc.visit_days_of(review)
     school = sc.school_by_urn[review.school_urn]
     home = sc.school_by_urn.get(reviewer.school_urn) if reviewer.school_urn else None
     matches = len(set(reviewer.specialisms) & set(review.focus))
@@ -53,6 +53,19 @@ def member_cost(sc: Scenario, reviewer: Reviewer, review: Review) -> MemberCost:
         mileage=2 * distance_km(home, school) * w.mileage_per_km * vd,
         expertise=w.expertise * matches,
         mismatch=mismatch,
+    )
+
+
+def follow_up_cost(sc: Scenario, lead: Reviewer, school: School) -> MemberCost:
+    """What a follow-up (v1.1) costs: its lead's backfill and mileage for its days."""
+    w = sc.cycle.weights
+    days = sc.cycle.follow_up.days if sc.cycle.follow_up is not None else 0
+    home = sc.school_by_urn.get(lead.school_urn) if lead.school_urn else None
+    return MemberCost(
+        backfill=lead.day_rate * days,
+        mileage=2 * distance_km(home, school) * w.mileage_per_km * days,
+        expertise=0.0,
+        mismatch=0.0,
     )
 
 
@@ -119,6 +132,18 @@ def plan_cost(sc: Scenario, plan: dict) -> PlanCost:
             home = sc.school_by_urn.get(r.school_urn) if r.school_urn else None
             if home is not None and home.cluster in by_cluster:
                 by_cluster[home.cluster] += c.backfill
+
+    for fu in plan.get("follow_ups", []):  # v1.1
+        r, school = sc.reviewer_by_id.get(fu.get("lead")), sc.school_by_urn.get(fu.get("school_urn"))
+        if r is None or school is None:
+            continue
+        c = follow_up_cost(sc, r, school)
+        total += c.total
+        backfill += c.backfill
+        mileage += c.mileage
+        home = sc.school_by_urn.get(r.school_urn) if r.school_urn else None
+        if home is not None and home.cluster in by_cluster:
+            by_cluster[home.cluster] += c.backfill
 
     met = {m["request"]: m["provider"] for m in plan.get("support", [])}
     for q in sc.support_requests:

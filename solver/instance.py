@@ -85,7 +85,7 @@ def build_instance(sc: Scenario, only: set[str] | None = None) -> Instance:
         for rid in v.reviewers:
             busy[rid].update(v.days)
     load = Counter(rid for v in staffing for rid in v.reviewers)
-    capacity = {r.id: r.max_reviews - load[r.id] for r in sc.reviewers}
+    capacity = {r.id: _cap(rules, r) - load[r.id] for r in sc.reviewers}
     open_reviews = [rv for rv in sc.reviews if rv.school_urn not in fixed and (only is None or rv.school_urn in only)]
     starts = _start_masks(rules, open_reviews, busy)
     free = _free_masks(rules, busy, fixed_days)
@@ -108,6 +108,12 @@ def build_instance(sc: Scenario, only: set[str] | None = None) -> Instance:
         infeasible=infeasible,
         warnings=warnings,
     )
+
+
+def _cap(rules: Rules, r: Reviewer) -> int:
+    """Visits this reviewer may make this cycle: max_reviews, and (v1.1) rule 13's max_total."""
+    room = rules.load_room(r)
+    return r.max_reviews if room is None else min(r.max_reviews, room)
 
 
 def _fixed_visit_breaches(

@@ -1,4 +1,7 @@
-"""Plan v1: the marshmallow schema of the solver's answer (used to read plans back in)."""
+"""Plan v1 and v1.1: the marshmallow schema of the solver's answer (used to read plans back in).
+
+v1.1 adds `groups` and `follow_ups` (both [] unless the scenario is v1.1), and says
+`"version": "1.1"`; a v1 scenario's plan is v1, as before."""
 
 from __future__ import annotations
 
@@ -59,13 +62,34 @@ class WarningSchema(_Strict):
     message = fields.String(required=True)
 
 
+class GroupSchema(_Strict):
+    id = fields.String(required=True)
+    schools = fields.List(fields.String(), required=True)
+
+
+class FollowUpVisitSchema(_Strict):
+    school_urn = fields.String(required=True)
+    date = fields.Date(required=True)
+    days = fields.List(fields.Date(), required=True)
+    lead = fields.String(required=True)
+
+
+class PlanVersion(fields.Field):
+    default_error_messages = {"invalid": 'must be 1 or "1.1"'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if (type(value) is int and value == 1) or value == "1.1":
+            return value
+        raise self.make_error("invalid")
+
+
 class PlanSchema(Schema):
-    """A plan v1. Unknown top-level keys are tolerated (a later plan may add some)."""
+    """A plan v1 or v1.1. Unknown top-level keys are tolerated (a later plan may add some)."""
 
     class Meta:
         unknown = EXCLUDE
 
-    version = fields.Integer(required=True, validate=validate.Equal(1))
+    version = PlanVersion(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     objective = fields.Float(required=True, allow_none=True)
     bound = fields.Float(required=True, allow_none=True)
@@ -77,3 +101,5 @@ class PlanSchema(Schema):
     changes = fields.Nested(ChangesSchema, required=True)
     warnings = fields.List(fields.Nested(WarningSchema), load_default=list)
     solver = fields.Dict(load_default=dict)
+    groups = fields.List(fields.Nested(GroupSchema), load_default=list)  # v1.1
+    follow_ups = fields.List(fields.Nested(FollowUpVisitSchema), load_default=list)  # v1.1

@@ -1,4 +1,5 @@
-"""The nine hard rules of scenario.md, each defined here once.
+"""The hard rules of the contract, each defined here once: the nine of scenario.md (v1) and
+the four of scenario-v1.1.md (groups, rotation, follow-ups, load).
 
 `RULES` names them (number, key, what each forbids). `Rules(scenario)` holds the predicates:
 the instance builder applies them before solving (who may go where, which fixed visits
@@ -81,7 +82,53 @@ STABILITY = Rule(
     "starting before freeze_before",
 )
 
-RULES: tuple[Rule, ...] = (DAYS, TEAM, CAPACITY, AVAILABILITY, CONFLICTS, RECIPROCITY, BUDGET, SUPPORT, STABILITY)
+# v1.1 (scenario-v1.1.md). Rules 10 and 11 bind the groups model only; 12 binds wherever a
+# review asks for a follow-up (the groups model); 13 wherever the cycle sets `load`.
+GROUPS = Rule(
+    10,
+    "groups",
+    "(groups model) a group of the wrong size or with a school not under review; a school in two "
+    "groups; a school of a group hosting no visit, or a visit to a school in no group; a team other "
+    "than one reviewer from each other school of the group, plus a facilitator from the pool as "
+    "lead where the cycle's facilitator setting asks for one (and only there)",
+)
+ROTATION = Rule(
+    11,
+    "rotation",
+    "(groups model) two schools in one group that were grouped together within the last "
+    "avoid_rounds rounds of group_history",
+)
+FOLLOW_UP = Rule(
+    12,
+    "follow_up",
+    "a staffed review with follow_up: true and no follow-up, or with one that is not led by the "
+    "visit's lead, starts outside min_weeks..max_weeks after the visit, is not on school days of one "
+    "week in the window, falls on a day the school is closed, or on a day its lead is unavailable, "
+    "on another visit or follow-up, or at home for their own school's visit; a follow-up no review asks for",
+)
+LOAD = Rule(
+    13,
+    "load",
+    "a reviewer with a home school whose visits this cycle plus their reviews in the last "
+    "load.cycles cycles exceed load.max_total; totals of this cycle's visiting reviewers with a "
+    "home school spread wider than load.max_spread",
+)
+
+RULES: tuple[Rule, ...] = (
+    DAYS,
+    TEAM,
+    CAPACITY,
+    AVAILABILITY,
+    CONFLICTS,
+    RECIPROCITY,
+    BUDGET,
+    SUPPORT,
+    STABILITY,
+    GROUPS,
+    ROTATION,
+    FOLLOW_UP,
+    LOAD,
+)
 RULE_BY_KEY: dict[str, Rule] = {r.key: r for r in RULES}
 
 # Rule 5's reasons, in the order they are tested; the words appear in plans and reports.
@@ -89,6 +136,7 @@ OWN_SCHOOL = "own school"
 DECLARED_CONFLICT = "declared conflict"
 RECENT_REVIEW = "reviewed it recently"
 SAME_CLUSTER = "same cluster"
+OTHER_CLUSTER = "other cluster"  # v1.1, same_cluster: require
 SAME_TRUST = "same trust"
 TOO_FAR = "too far"
 WRONG_PHASE = "phase not theirs"
@@ -136,6 +184,22 @@ class Rules:
         self.recent: set[tuple[str, str]] = {
             (h.reviewer, h.school_urn) for h in scenario.history if h.cycles_ago <= limit
         }
+        # v1.1: pairs of schools grouped together in the rounds rule 11 looks back on, with the
+        # most recent round's name; and each reviewer's reviews in rule 13's window of cycles.
+        self.paired: dict[frozenset[str], str] = {}
+        avoid = scenario.cycle.groups.avoid_rounds if scenario.cycle.groups is not None else 0
+        for g in sorted(scenario.group_history, key=lambda g: -g.cycles_ago):
+            if g.cycles_ago <= avoid:
+                name = g.name or f"{g.cycles_ago} round{'s' if g.cycles_ago > 1 else ''} ago"
+                for i, a in enumerate(g.schools):
+                    for b in g.schools[i + 1 :]:
+                        self.paired[frozenset((a, b))] = name
+        load = scenario.cycle.load
+        self.past_reviews: dict[str, int] = defaultdict(int)
+        if load is not None:
+            for h in scenario.history:
+                if h.cycles_ago <= load.cycles:
+                    self.past_reviews[h.reviewer] += 1
 
     @cached_property
     def reviewers_of_school(self) -> dict[str, list[Reviewer]]:
@@ -175,15 +239,18 @@ class Rules:
             out.append(breach(f"{start} is outside the cycle window"))
         elif start in c.excluded_dates:
             out.append(breach(f"{start} is an excluded date (holiday or INSET)"))
-        days = cal.visit_days_if_valid(start)
+        length = self.sc.visit_days_of(review) if review is not None else self.sc.visit_days_at(school.urn)
+        days = cal.visit_days_if_valid(start, length)
         if days is None:
             if not out:
-                out.append(breach(f"a {cal.visit_days}-day visit from {start} does not fit in that week"))
-            days = cal.occupied(start)
+                out.append(breach(f"a {length}-day visit from {start} does not fit in that week"))
+            days = cal.occupied(start, length)
         if review is not None:
             lo, hi = self.sc.review_window(review)
             if days[0] < lo or days[-1] > hi:
                 out.append(breach(f"visit days {days[0]}..{days[-1]} are outside the school's window {lo}..{hi}"))
+            if review.offered_dates is not None and start not in review.offered_dates:
+                out.append(breach(f"{start} is not one of the dates school {school.urn} offered"))
         closed = sorted(d for d in days if d in school.closed_dates)
         if closed:
             out.append(breach(f"school {school.urn} is closed on {', '.join(map(str, closed))}", closed[0]))
@@ -193,11 +260,12 @@ class Rules:
         """Every start date rules 1 and 9 allow a new visit for this review."""
         lo, hi = self.sc.review_window(review)
         closed = self.sc.school_by_urn[review.school_urn].closed_dates
+        length, offered = self.sc.visit_days_of(review), review.offered_dates
         out = []
         for d in self.cal.school_days:
-            if d < lo or self.before_freeze(d):
+            if d < lo or self.before_freeze(d) or (offered is not None and d not in offered):
                 continue
-            days = self.cal.visit_days_if_valid(d)
+            days = self.cal.visit_days_if_valid(d, length)
             if days is None or days[-1] > hi or any(x in closed for x in days):
                 continue
             out.append(d)
@@ -209,7 +277,8 @@ class Rules:
         """Rule 2 for one visit's team: `roles[i]` is `members[i]`'s role."""
         out = []
         size = self.sc.team_size_of(review) if review is not None else len(members)
-        if len(members) != size:
+        # In the groups model a team's size is its group's (rule 10), not team_size.
+        if len(members) != size and not self.sc.groups_model:
             out.append(Breach(TEAM, f"{len(members)} reviewers, team_size is {size}", school=school))
         ids = [r.id for r in members]
         twice = next((j for j, rid in enumerate(ids) if rid in ids[:j]), None)
@@ -309,6 +378,8 @@ class Rules:
         if home is not None and home.urn != school.urn:
             if pol.same_cluster == "forbid" and home.cluster is not None and home.cluster == school.cluster:
                 out.append(SAME_CLUSTER)
+            if pol.same_cluster == "require" and (home.cluster is None or home.cluster != school.cluster):
+                out.append(OTHER_CLUSTER)
             if pol.same_trust == "forbid" and home.trust is not None and home.trust == school.trust:
                 out.append(SAME_TRUST)
         if (
@@ -354,7 +425,8 @@ class Rules:
     # --- rule 6: reciprocity ----------------------------------------------------------
 
     def reciprocity_applies(self) -> bool:
-        return self.sc.cycle.policy.reciprocal == "forbid"
+        # In the groups model the schools of a group visit each other by design.
+        return self.sc.cycle.policy.reciprocal == "forbid" and not self.sc.groups_model
 
     def reciprocity_breaches(self, visits: Sequence[Staffing]) -> list[Breach]:
         """Pairs of schools whose reviewers visit each other, placed at the visit to the later
@@ -469,6 +541,255 @@ class Rules:
 
     def occupied_days(self, school_urn: str, start: dt.date) -> list[dt.date]:
         """The days a visit occupies; a frozen one's are its days whatever rule 1 says now."""
+        length = self.sc.visit_days_at(school_urn)
         if school_urn in self.frozen:
-            return self.cal.occupied(start)
-        return self.cal.visit_days_if_valid(start) or self.cal.occupied(start)
+            return self.cal.occupied(start, length)
+        return self.cal.visit_days_if_valid(start, length) or self.cal.occupied(start, length)
+
+    # --- rule 10: groups (v1.1, the groups model) -------------------------------------------
+
+    @cached_property
+    def facilitators(self) -> frozenset[str]:
+        """The facilitator pool: reviewers with no home school who may lead a group's reviews."""
+        g = self.sc.cycle.groups
+        return frozenset(g.facilitators) if g is not None else frozenset()
+
+    def group_breaches(self, schools: Sequence[str]) -> list[Breach]:
+        """One group by itself: its size, and its schools all under review (once each)."""
+        g = self.sc.cycle.groups
+        assert g is not None  # only asked in the groups model
+        out = []
+        if not g.min_size <= len(schools) <= g.max_size:
+            sizes = f"{g.min_size}" if g.min_size == g.max_size else f"{g.min_size} to {g.max_size}"
+            out.append(Breach(GROUPS, f"{len(schools)} schools; a group has {sizes}"))
+        for j, urn in enumerate(schools):
+            if urn in schools[:j]:
+                out.append(Breach(GROUPS, f"school {urn} is listed twice", school=urn))
+            elif urn not in self.sc.review_by_urn:
+                out.append(Breach(GROUPS, f"school {urn} is not under review this cycle", school=urn))
+        return out
+
+    def grouping_breaches(self, groups: Sequence[Sequence[str]], visited: Iterable[str]) -> list[tuple[int, Breach]]:
+        """Across groups: a school in two groups or hosting no visit (each placed at its group's
+        index), and a visit to a school in no group (placed at -1: the visit is at fault)."""
+        out: list[tuple[int, Breach]] = []
+        first: dict[str, int] = {}
+        visited = set(visited)
+        for i, schools in enumerate(groups):
+            for urn in dict.fromkeys(schools):
+                if urn in first:
+                    out.append((i, Breach(GROUPS, f"school {urn} is in two groups", school=urn)))
+                    continue
+                first[urn] = i
+                if urn not in visited and urn in self.sc.review_by_urn:
+                    out.append((i, Breach(GROUPS, f"school {urn} of the group hosts no visit", school=urn)))
+        for urn in sorted(visited - set(first)):
+            out.append((-1, Breach(GROUPS, f"school {urn} is visited but is in no group", school=urn)))
+        return out
+
+    def group_team_breaches(self, schools: Sequence[str], visit: Staffing, roles: Sequence[str]) -> list[Breach]:
+        """The team of a visit to a school of this group: one reviewer from each other school of
+        the group; and a facilitator from the pool as lead where the cycle's setting asks
+        (required: on every visit; optional: on exactly the visits none of whose members may
+        lead, when lead_required; none: never)."""
+        g = self.sc.cycle.groups
+        assert g is not None  # only asked in the groups model
+        by_id = self.sc.reviewer_by_id
+        out = []
+        seen: dict[str, int] = {}
+        facs: list[int] = []
+
+        def breach(text: str, j: int | None = None, who: tuple[str, ...] = ()) -> Breach:
+            return Breach(GROUPS, text, who=who, school=visit.school, member=j)
+
+        for j, rid in enumerate(visit.reviewers):
+            r = by_id.get(rid)
+            if r is None:
+                continue
+            if rid in self.facilitators:
+                facs.append(j)
+            elif r.school_urn is None or r.school_urn not in schools or r.school_urn == visit.school:
+                out.append(breach(f"{rid} is neither from another school of the group nor a facilitator", j, (rid,)))
+            elif r.school_urn in seen:
+                out.append(breach(f"a second reviewer from {r.school_urn}, {rid}", j, (rid,)))
+            else:
+                seen[r.school_urn] = j
+        missing = [u for u in schools if u != visit.school and u not in seen]
+        if missing:
+            out.append(breach(f"no reviewer from {', '.join(missing)} of its group"))
+        if facs and g.facilitator == "none":
+            out.append(
+                breach("a facilitator on the team, but the cycle uses none", facs[0], (visit.reviewers[facs[0]],))
+            )
+        elif len(facs) > 1:
+            out.append(breach("two facilitators on one team", facs[1], (visit.reviewers[facs[1]],)))
+        if not facs and g.facilitator == "required":
+            out.append(breach("no facilitator; the cycle has one lead every review"))
+        if g.facilitator == "optional" and self.sc.cycle.lead_required:
+            can_lead = any(by_id[visit.reviewers[j]].lead_accredited for j in seen.values())
+            if facs and can_lead:
+                j = facs[0]
+                out.append(breach("a facilitator, though a member of the team may lead", j, (visit.reviewers[j],)))
+            elif not facs and not can_lead and not missing:
+                out.append(breach("no member may lead and no facilitator leads"))
+        for j in facs[:1]:
+            if roles[j] != "lead":
+                out.append(breach(f"facilitator {visit.reviewers[j]} is not the lead", j, (visit.reviewers[j],)))
+        return out
+
+    # --- rule 11: rotation (v1.1, the groups model) ----------------------------------------
+
+    def rotation_reason(self, a: str, b: str) -> str | None:
+        """Why schools a and b may not share a group ("grouped together in 2025"), or None."""
+        when = self.paired.get(frozenset((a, b)))
+        if when is None:
+            return None
+        return f"grouped together {when}" if when.endswith(" ago") else f"grouped together in {when}"
+
+    def rotation_breaches(self, schools: Sequence[str]) -> list[Breach]:
+        out = []
+        for i, a in enumerate(schools):
+            for b in schools[i + 1 :]:
+                why = self.rotation_reason(a, b)
+                if why is not None:
+                    out.append(Breach(ROTATION, f"{a} and {b} were {why}", school=b))
+        return out
+
+    # --- rule 12: follow-ups (v1.1) ----------------------------------------------------------
+
+    def wants_follow_up(self, school_urn: str) -> bool:
+        review = self.sc.review_by_urn.get(school_urn)
+        return review is not None and review.follow_up and self.sc.cycle.follow_up is not None
+
+    def follow_up_gap_ok(self, visit_start: dt.date, start: dt.date) -> bool:
+        fu = self.sc.cycle.follow_up
+        assert fu is not None  # only asked when the cycle has follow-ups
+        return 7 * fu.min_weeks <= (start - visit_start).days <= 7 * fu.max_weeks
+
+    def follow_up_starts(self, school_urn: str, visit_start: dt.date) -> list[dt.date]:
+        """The start dates rule 12 allows a follow-up at this school, its visit starting then
+        (the days alone: who leads it is asked apart)."""
+        fu = self.sc.cycle.follow_up
+        assert fu is not None  # only asked when the cycle has follow-ups
+        closed = self.sc.school_by_urn[school_urn].closed_dates
+        out = []
+        for d in self.cal.school_days:
+            if not self.follow_up_gap_ok(visit_start, d) or self.before_freeze(d):
+                continue
+            days = self.cal.visit_days_if_valid(d, fu.days)
+            if days is not None and not any(x in closed for x in days):
+                out.append(d)
+        return out
+
+    def follow_up_breaches(
+        self, visit_start: dt.date | None, visit_lead: str | None, school_urn: str, lead: str, start: dt.date
+    ) -> list[Breach]:
+        """One follow-up by itself: its review asks for one and is staffed, the visit's lead leads
+        it, its days (gap after the visit, school days of one week, school open) and its lead's."""
+        fu = self.sc.cycle.follow_up
+
+        def breach(text: str, day: dt.date | None = start) -> Breach:
+            return Breach(FOLLOW_UP, text, who=(lead,), date=day, school=school_urn)
+
+        if fu is None or not self.wants_follow_up(school_urn):
+            return [breach(f"the review of {school_urn} asks for no follow-up")]
+        if visit_start is None:
+            return [breach(f"school {school_urn} has a follow-up but no visit")]
+        out = []
+        if lead != visit_lead:
+            out.append(breach(f"led by {lead}, but {visit_lead} leads the visit"))
+        if not self.follow_up_gap_ok(visit_start, start):
+            out.append(
+                breach(f"{start} is not {fu.min_weeks} to {fu.max_weeks} weeks after the visit on {visit_start}")
+            )
+        days = self.cal.visit_days_if_valid(start, fu.days)
+        if days is None:
+            out.append(
+                breach(f"a {fu.days}-day follow-up from {start} is not on school days of one week in the window")
+            )
+            days = self.cal.occupied(start, fu.days)
+        elif self.before_freeze(start):
+            out.append(breach(f"a new follow-up starts before freeze_before {self.sc.cycle.freeze_before}"))
+        closed = sorted(d for d in days if d in self.sc.school_by_urn[school_urn].closed_dates)
+        if closed:
+            out.append(breach(f"school {school_urn} is closed on {closed[0]}", closed[0]))
+        r = self.sc.reviewer_by_id.get(lead)
+        away = self.unavailable_days(r, days) if r is not None else []
+        if away:
+            out.append(breach(f"{lead} is unavailable on {away[0]}", away[0]))
+        return out
+
+    def follow_up_clashes(self, follow_ups: Sequence[Staffing], visits: Sequence[Staffing]) -> list[tuple[int, Breach]]:
+        """Follow-ups (as Staffing: school, days, [lead]) whose lead is on a visit or another
+        follow-up that day, or at home for their own school's visit; with each one's index."""
+        out: list[tuple[int, Breach]] = []
+        busy: dict[str, dict[dt.date, str]] = defaultdict(dict)  # reviewer -> day -> what
+        for v in visits:
+            for rid in v.reviewers:
+                for d in v.days:
+                    busy[rid].setdefault(d, f"a visit to {v.school}")
+        visited = {v.school: set(v.days) for v in visits}
+        for k, f in enumerate(follow_ups):
+            lead = f.reviewers[0]
+            r = self.sc.reviewer_by_id.get(lead)
+            clash = next((d for d in f.days if d in busy[lead]), None)
+            if clash is not None:
+                text = f"{lead} leads a follow-up at {f.school} on {clash} and is on {busy[lead][clash]}"
+                out.append((k, Breach(FOLLOW_UP, text, who=(lead,), date=clash, school=f.school)))
+            home = r.school_urn if r is not None else None
+            at_home = sorted(set(f.days) & visited.get(home, set())) if home and home != f.school else []
+            if at_home:
+                text = (
+                    f"{lead} leads a follow-up at {f.school} on {at_home[0]} while their own school {home} is visited"
+                )
+                out.append((k, Breach(FOLLOW_UP, text, who=(lead,), date=at_home[0], school=f.school)))
+            for d in f.days:
+                busy[lead].setdefault(d, f"a follow-up at {f.school}")
+        return out
+
+    # --- rule 13: load across cycles (v1.1) --------------------------------------------------
+
+    def load_room(self, reviewer: Reviewer) -> int | None:
+        """How many visits rule 13's max_total leaves this reviewer this cycle (None: no limit).
+        Loads are heads' and deputies': a reviewer with no home school (an adviser, a
+        facilitator) is limited by max_reviews alone."""
+        load = self.sc.cycle.load
+        if load is None or load.max_total is None or reviewer.school_urn is None:
+            return None
+        return max(0, load.max_total - self.past_reviews[reviewer.id])
+
+    def load_breaches(self, visits: Sequence[Staffing]) -> list[Breach]:
+        """Totals over the window (past reviews + this cycle's visits) above max_total, placed at
+        the visit too many; and this cycle's visiting reviewers' totals wider than max_spread."""
+        load = self.sc.cycle.load
+        if load is None:
+            return []
+        out = []
+        count: dict[str, int] = defaultdict(int)
+        first: dict[str, tuple[str, int]] = {}
+        by_id = self.sc.reviewer_by_id
+        for v in visits:
+            for j, rid in enumerate(v.reviewers):
+                if rid not in by_id or by_id[rid].school_urn is None:
+                    continue  # loads are those of reviewers with a home school
+                count[rid] += 1
+                first.setdefault(rid, (v.school, j))
+                total = self.past_reviews[rid] + count[rid]
+                if load.max_total is not None and total == load.max_total + 1:
+                    text = (
+                        f"{rid} would have {self.past_reviews[rid]} reviews in the last {load.cycles} cycles "
+                        f"and more than {load.max_total - self.past_reviews[rid]} this cycle; max_total is {load.max_total}"
+                    )
+                    out.append(Breach(LOAD, text, who=(rid,), school=v.school, member=j))
+        if load.max_spread is not None and count:
+            totals = {rid: self.past_reviews[rid] + n for rid, n in count.items()}
+            hi = max(totals, key=lambda rid: (totals[rid], rid))
+            lo = min(totals, key=lambda rid: (totals[rid], rid))
+            if totals[hi] - totals[lo] > load.max_spread:
+                text = (
+                    f"totals over the last {load.cycles} cycles and this one spread from {totals[lo]} ({lo}) "
+                    f"to {totals[hi]} ({hi}); max_spread is {load.max_spread}"
+                )
+                school, j = first[hi]
+                out.append(Breach(LOAD, text, who=(hi, lo), school=school, member=j))
+        return out

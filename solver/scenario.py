@@ -1,8 +1,12 @@
-"""Scenario v1: the marshmallow schema of the contract, defaults and cross-reference checks.
+"""Scenario v1 and v1.1: the marshmallow schema of the contract, defaults and cross-reference checks.
 
 `load_scenario(data)` is the one way in: it returns a `Scenario` of frozen dataclasses
 with every default filled in, or raises `ScenarioError` listing every problem found,
 each prefixed with its JSON path (``reviewers[3].school_urn: unknown school '999999'``).
+
+v1.1 (docs/scenario-v1.1.md) adds fields with defaults that mean "as v1": a v1 document
+loads to the same `Scenario` as before. A v1.1 field in a document that says `"version": 1`
+is an error naming the field, so that a v1 reader is never handed rules it cannot see.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 PHASES = ("nursery", "primary", "middle", "secondary", "all-through", "special", "pru", "16-plus")
 FORBID_ALLOW = ("forbid", "allow")
+SAME_CLUSTER_POLICIES = ("forbid", "allow", "require")  # require: v1.1, reviews inside the cluster only
+MODELS = ("teams", "groups")  # v1.1: teams is v1's model; groups is trios/quads
+FACILITATOR_USES = ("none", "optional", "required")
+VERSION_1_1 = "1.1"
 PHASE_MATCH = ("require", "prefer", "ignore")
 ROLES = ("lead", "member")
 
@@ -62,6 +70,44 @@ class Weights:
 
 
 @dataclass(frozen=True)
+class Groups:
+    """v1.1, the groups model: sizes, rotation, and the facilitator pool."""
+
+    min_size: int = 3
+    max_size: int = 3
+    avoid_rounds: int = 2  # no two schools grouped together in the last N rounds share a group
+    facilitator: str = "none"  # none | optional (leads where no member may) | required (leads every review)
+    facilitators: tuple[str, ...] = ()  # reviewer ids
+
+
+@dataclass(frozen=True)
+class VisitLength:
+    """v1.1: a visit lasts `days` at a school of this phase (None: any) with >= min_pupils pupils."""
+
+    days: int
+    phase: str | None = None
+    min_pupils: int = 0
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """v1.1: the follow-up of a review (a workshop, by the review's lead), min..max weeks after it."""
+
+    days: int = 1
+    min_weeks: int = 2
+    max_weeks: int = 6
+
+
+@dataclass(frozen=True)
+class Load:
+    """v1.1: reviews per reviewer over this cycle and the last `cycles` cycles (history)."""
+
+    cycles: int = 3
+    max_total: int | None = None
+    max_spread: int | None = None
+
+
+@dataclass(frozen=True)
 class Cycle:
     name: str | None
     start: dt.date
@@ -76,6 +122,11 @@ class Cycle:
     support_budget: float | None
     policy: Policy
     weights: Weights
+    model: str = "teams"
+    groups: Groups | None = None  # set (defaults filled in) when model is groups
+    visit_lengths: tuple[VisitLength, ...] = ()
+    follow_up: FollowUp | None = None
+    load: Load | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +165,9 @@ class Review:
     team_size: int | None = None
     earliest: dt.date | None = None
     latest: dt.date | None = None
+    visit_days: int | None = None  # v1.1: None, from cycle.visit_lengths or cycle.visit_days
+    offered_dates: frozenset[dt.date] | None = None  # v1.1: the start dates the school offers; None: any
+    follow_up: bool = False  # v1.1
 
 
 @dataclass(frozen=True)
@@ -129,6 +183,15 @@ class History:
     reviewer: str
     school_urn: str
     cycles_ago: int
+
+
+@dataclass(frozen=True)
+class GroupHistory:
+    """v1.1: a group of an earlier round (`name` says which, e.g. "2025")."""
+
+    schools: tuple[str, ...]
+    cycles_ago: int
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,18 +237,44 @@ class Scenario:
     support_requests: tuple[SupportRequest, ...] = ()
     providers: tuple[Provider, ...] = ()
     previous: tuple[PreviousVisit, ...] = ()
+    group_history: tuple[GroupHistory, ...] = ()
+    version: str = "1"  # "1" or "1.1": what the plan says back
     school_by_urn: dict[str, School] = field(default_factory=dict, compare=False, repr=False)
     reviewer_by_id: dict[str, Reviewer] = field(default_factory=dict, compare=False, repr=False)
+    review_by_urn: dict[str, Review] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         self.school_by_urn.update({s.urn: s for s in self.schools})
         self.reviewer_by_id.update({r.id: r for r in self.reviewers})
+        self.review_by_urn.update({rv.school_urn: rv for rv in self.reviews})
 
     def team_size_of(self, review: Review) -> int:
         return review.team_size if review.team_size is not None else self.cycle.team_size
 
     def review_window(self, review: Review) -> tuple[dt.date, dt.date]:
         return (review.earliest or self.cycle.start, review.latest or self.cycle.end)
+
+    @property
+    def groups_model(self) -> bool:
+        return self.cycle.model == "groups"
+
+    def visit_days_of(self, review: Review | None) -> int:
+        """How many school days a visit of this review lasts (v1: always cycle.visit_days): the
+        review's own `visit_days`, else the first `cycle.visit_lengths` entry its school matches."""
+        if review is None:
+            return self.cycle.visit_days
+        if review.visit_days is not None:
+            return review.visit_days
+        school = self.school_by_urn.get(review.school_urn)
+        if school is not None:
+            for band in self.cycle.visit_lengths:
+                if (band.phase is None or band.phase == school.phase) and (school.pupils or 0) >= band.min_pupils:
+                    return band.days
+        return self.cycle.visit_days
+
+    def visit_days_at(self, school_urn: str) -> int:
+        """The visit length of the review of this school (the cycle's when it has none)."""
+        return self.visit_days_of(self.review_by_urn.get(school_urn))
 
 
 # --- marshmallow schemas: the JSON shape ------------------------------------------------
@@ -211,7 +300,7 @@ class WindowSchema(_Strict):
 
 
 class PolicySchema(_Strict):
-    same_cluster = fields.String(load_default="forbid", validate=validate.OneOf(FORBID_ALLOW))
+    same_cluster = fields.String(load_default="forbid", validate=validate.OneOf(SAME_CLUSTER_POLICIES))
     same_trust = fields.String(load_default="forbid", validate=validate.OneOf(FORBID_ALLOW))
     reciprocal = fields.String(load_default="forbid", validate=validate.OneOf(FORBID_ALLOW))
     no_repeat_cycles = fields.Integer(load_default=2, strict=True, validate=validate.Range(min=0))
@@ -238,6 +327,61 @@ class WeightsSchema(_Strict):
         return Weights(**data)
 
 
+class GroupsSchema(_Strict):
+    min_size = fields.Integer(load_default=3, strict=True, validate=validate.Range(min=2, max=6))
+    max_size = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=2, max=6))
+    avoid_rounds = fields.Integer(load_default=2, strict=True, validate=validate.Range(min=0))
+    facilitator = fields.String(load_default="none", validate=validate.OneOf(FACILITATOR_USES))
+    facilitators = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+
+    @validates_schema
+    def _sizes(self, data, **kw):
+        if data.get("max_size") is not None and data["max_size"] < data.get("min_size", 3):
+            raise ValidationError("max_size is below min_size", "max_size")
+
+    @post_load
+    def _make(self, data, **kw):
+        if data["max_size"] is None:
+            data["max_size"] = data["min_size"]
+        data["facilitators"] = tuple(data["facilitators"])
+        return Groups(**data)
+
+
+class VisitLengthSchema(_Strict):
+    phase = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PHASES))
+    min_pupils = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+    @post_load
+    def _make(self, data, **kw):
+        return VisitLength(**data)
+
+
+class FollowUpSchema(_Strict):
+    days = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=5))
+    min_weeks = fields.Integer(load_default=2, strict=True, validate=validate.Range(min=0))
+    max_weeks = fields.Integer(load_default=6, strict=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def _ordered(self, data, **kw):
+        if data.get("min_weeks", 2) > data.get("max_weeks", 6):
+            raise ValidationError("max_weeks is below min_weeks", "max_weeks")
+
+    @post_load
+    def _make(self, data, **kw):
+        return FollowUp(**data)
+
+
+class LoadSchema(_Strict):
+    cycles = fields.Integer(load_default=3, strict=True, validate=validate.Range(min=0))
+    max_total = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
+    max_spread = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
+
+    @post_load
+    def _make(self, data, **kw):
+        return Load(**data)
+
+
 class CycleSchema(_Strict):
     name = fields.String(load_default=None, allow_none=True)
     window = fields.Nested(WindowSchema, required=True)
@@ -251,11 +395,22 @@ class CycleSchema(_Strict):
     support_budget = Money(load_default=None, allow_none=True)
     policy = fields.Nested(PolicySchema, load_default=lambda: Policy())
     weights = fields.Nested(WeightsSchema, load_default=lambda: Weights())
+    # v1.1
+    model = fields.String(load_default="teams", validate=validate.OneOf(MODELS))
+    groups = fields.Nested(GroupsSchema, load_default=None, allow_none=True)
+    visit_lengths = fields.List(fields.Nested(VisitLengthSchema), load_default=list)
+    follow_up = fields.Nested(FollowUpSchema, load_default=None, allow_none=True)
+    # `load` would shadow Schema.load: the field has another name in Python, "load" in JSON.
+    load_limits = fields.Nested(LoadSchema, load_default=None, allow_none=True, data_key="load")
 
     @post_load
     def _make(self, data, **kw):
         window = data.pop("window")
         data["excluded_dates"] = frozenset(data["excluded_dates"])
+        data["visit_lengths"] = tuple(data["visit_lengths"])
+        data["load"] = data.pop("load_limits")
+        if data["model"] == "groups" and data["groups"] is None:
+            data["groups"] = Groups()
         return Cycle(start=window["start"], end=window["end"], **data)
 
 
@@ -310,6 +465,10 @@ class ReviewSchema(_Strict):
     team_size = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1))
     earliest = fields.Date(load_default=None, allow_none=True)
     latest = fields.Date(load_default=None, allow_none=True)
+    # v1.1
+    visit_days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=5))
+    offered_dates = fields.List(fields.Date(), load_default=None, allow_none=True, validate=validate.Length(min=1))
+    follow_up = fields.Boolean(load_default=False)
 
     @validates_schema
     def _ordered(self, data, **kw):
@@ -319,6 +478,8 @@ class ReviewSchema(_Strict):
     @post_load
     def _make(self, data, **kw):
         data["focus"] = tuple(data["focus"])
+        if data["offered_dates"] is not None:
+            data["offered_dates"] = frozenset(data["offered_dates"])
         return Review(**data)
 
 
@@ -346,6 +507,17 @@ class HistorySchema(_Strict):
     @post_load
     def _make(self, data, **kw):
         return History(**data)
+
+
+class GroupHistorySchema(_Strict):
+    schools = fields.List(fields.String(), required=True, validate=validate.Length(min=2))
+    cycles_ago = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def _make(self, data, **kw):
+        data["schools"] = tuple(data["schools"])
+        return GroupHistory(**data)
 
 
 class SupportRequestSchema(_Strict):
@@ -400,8 +572,21 @@ class PreviousVisitSchema(_Strict):
         return PreviousVisit(**data)
 
 
+class Version(fields.Field):
+    """1 (an integer: v1, as it always was) or the string "1.1"."""
+
+    default_error_messages = {"invalid": 'must be 1 or "1.1"'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is int and value == 1:
+            return "1"
+        if value == VERSION_1_1:
+            return VERSION_1_1
+        raise self.make_error("invalid")
+
+
 class ScenarioSchema(_Strict):
-    version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
+    version = Version(required=True)
     cycle = fields.Nested(CycleSchema, required=True)
     schools = fields.List(fields.Nested(SchoolSchema), required=True)
     reviewers = fields.List(fields.Nested(ReviewerSchema), required=True)
@@ -410,6 +595,7 @@ class ScenarioSchema(_Strict):
     history = fields.List(fields.Nested(HistorySchema), load_default=list)
     support = fields.Nested(SupportSchema, load_default=lambda: {"requests": [], "providers": []})
     previous = fields.List(fields.Nested(PreviousVisitSchema), load_default=list)
+    group_history = fields.List(fields.Nested(GroupHistorySchema), load_default=list)  # v1.1
 
 
 # --- error paths --------------------------------------------------------------------------
@@ -433,7 +619,7 @@ def flatten_errors(messages, prefix: str = "") -> list[str]:
     else:
         text = str(messages)
         if text == "Unknown field.":
-            text = "unknown field (not part of scenario v1)"
+            text = "unknown field (not part of scenario v1 or v1.1)"
         out.append(f"{prefix}: {text}" if prefix else text)
     return out
 
@@ -546,6 +732,116 @@ def _cross_check(raw: dict) -> list[str]:
     return errs
 
 
+# --- v1.1: what its fields need, and where each may appear -------------------------------------
+
+# The v1.1 fields, by where they sit: in a document that says "version": 1 each is an error.
+_V1_1_CYCLE = ("model", "groups", "visit_lengths", "follow_up", "load")
+_V1_1_REVIEW = ("visit_days", "offered_dates", "follow_up")
+# What only the groups model schedules (the teams model keeps v1's one visit length, no
+# follow-ups and capacity-only loads): a teams cycle that names them is told so.
+_GROUPS_ONLY = "is scheduled by the groups model only (cycle.model: groups)"
+
+
+def _v1_1_check(raw: dict) -> list[str]:
+    """The v1.1 fields: only under "version": "1.1", consistent with the cycle's model."""
+    errs: list[str] = []
+    cycle: dict = raw["cycle"] if isinstance(raw.get("cycle"), dict) else {}
+    policy: dict = cycle["policy"] if isinstance(cycle.get("policy"), dict) else {}
+    reviews = _items(raw, "reviews")
+    if raw.get("version") != VERSION_1_1:
+        if type(raw.get("version")) is not int:
+            return errs  # the schema reports the version itself
+        need = 'a v1.1 field: the scenario must say "version": "1.1"'
+        errs += [f"cycle.{key}: {need}" for key in _V1_1_CYCLE if key in cycle]
+        if policy.get("same_cluster") == "require":
+            errs.append(f"cycle.policy.same_cluster: require is {need}")
+        errs += [f"reviews[{i}].{key}: {need}" for i, rv in reviews for key in _V1_1_REVIEW if key in rv]
+        if "group_history" in raw:
+            errs.append(f"group_history: {need}")
+        return errs
+
+    window: dict = cycle["window"] if isinstance(cycle.get("window"), dict) else {}
+    start, end = _date(window.get("start")), _date(window.get("end"))
+    groups_model = cycle.get("model") == "groups"
+    if not groups_model:
+        for key in ("groups",):
+            if cycle.get(key) is not None:
+                errs.append(f"cycle.{key}: only for cycle.model: groups")
+        if cycle.get("visit_lengths"):
+            errs.append(f"cycle.visit_lengths: visit length by school size {_GROUPS_ONLY}")
+        if cycle.get("follow_up") is not None:
+            errs.append(f"cycle.follow_up: follow-ups are {_GROUPS_ONLY[3:]}")
+        load = cycle.get("load")
+        if isinstance(load, dict) and load.get("max_spread") is not None:
+            errs.append(f"cycle.load.max_spread: a spread of loads {_GROUPS_ONLY} (teams: use max_total)")
+        for i, rv in reviews:
+            if rv.get("visit_days") is not None:
+                errs.append(f"reviews[{i}].visit_days: a visit length of its own {_GROUPS_ONLY}")
+    follow_up_set = cycle.get("follow_up") is not None
+    for i, rv in reviews:
+        if rv.get("follow_up") is True and not follow_up_set:
+            errs.append(f"reviews[{i}].follow_up: the cycle has no follow_up (cycle.follow_up sets its days and weeks)")
+        offered = rv.get("offered_dates")
+        for j, day in enumerate(offered if isinstance(offered, list) else []):
+            d = _date(day)
+            if d is not None and start is not None and end is not None and not (start <= d <= end):
+                errs.append(
+                    f"reviews[{i}].offered_dates[{j}]: {d.isoformat()} is outside the window "
+                    f"{start.isoformat()}..{end.isoformat()}"
+                )
+    urns = {s.get("urn") for _, s in _items(raw, "schools")}
+    for i, g in _items(raw, "group_history"):
+        members = g.get("schools") if isinstance(g.get("schools"), list) else []
+        for j, urn in enumerate(members):
+            if _str(urn) is not None and urn not in urns:
+                errs.append(f"group_history[{i}].schools[{j}]: unknown school '{urn}'")
+            if urn in members[:j]:
+                errs.append(f"group_history[{i}].schools[{j}]: '{urn}' is listed twice")
+    if groups_model:
+        errs += _groups_check(raw, cycle, policy, reviews)
+    return errs
+
+
+def _groups_check(raw: dict, cycle: dict, policy: dict, reviews: list) -> list[str]:
+    """What the groups model needs of the rest of the scenario."""
+    errs: list[str] = []
+    if policy.get("reciprocal") == "forbid":
+        errs.append("cycle.policy.reciprocal: the schools of a group visit each other; set allow or leave it out")
+    for i, rv in reviews:
+        if rv.get("team_size") is not None:
+            errs.append(
+                f"reviews[{i}].team_size: in the groups model a team is one reviewer from each other "
+                "school of the group (and a facilitator); leave it out"
+            )
+    support: dict = raw["support"] if isinstance(raw.get("support"), dict) else {}
+    for key in ("requests", "providers"):
+        if isinstance(support.get(key), list) and support[key]:
+            errs.append(f"support.{key}: the groups model schedules reviews only; support belongs to a teams cycle")
+    groups: dict = cycle["groups"] if isinstance(cycle.get("groups"), dict) else {}
+    pool: list = groups["facilitators"] if isinstance(groups.get("facilitators"), list) else []
+    use = groups.get("facilitator", "none")
+    if use in ("optional", "required") and not pool:
+        errs.append(f"cycle.groups.facilitators: facilitator is {use} but the pool is empty")
+    people = {r.get("id"): r for _, r in _items(raw, "reviewers")}
+    lead_required = cycle.get("lead_required", True) is not False
+    for j, rid in enumerate(pool):
+        r = people.get(rid) if _str(rid) is not None else None
+        if _str(rid) is None:
+            continue
+        if r is None:
+            errs.append(f"cycle.groups.facilitators[{j}]: unknown reviewer '{rid}'")
+        elif rid in pool[:j]:
+            errs.append(f"cycle.groups.facilitators[{j}]: '{rid}' is listed twice")
+        elif lead_required and r.get("lead_accredited") is not True:
+            errs.append(f"cycle.groups.facilitators[{j}]: {rid} is not lead_accredited (a facilitator leads)")
+        elif r.get("school_urn") is not None:
+            errs.append(
+                f"cycle.groups.facilitators[{j}]: {rid} belongs to school {r['school_urn']}; a facilitator "
+                "has no home school (a school's staff review as members of its group)"
+            )
+    return errs
+
+
 def _fill_reviewer_phases(reviewers, schools_by_urn):
     out = []
     for r in reviewers:
@@ -562,7 +858,7 @@ def _fill_reviewer_phases(reviewers, schools_by_urn):
 
 
 def load_scenario(data) -> Scenario:
-    """Validate a scenario v1 dict and return it with every default filled in."""
+    """Validate a scenario v1 or v1.1 dict and return it with every default filled in."""
     if isinstance(data, Scenario):
         return data
     if not isinstance(data, dict):
@@ -573,6 +869,7 @@ def load_scenario(data) -> Scenario:
     except ValidationError as exc:
         errs = flatten_errors(exc.messages)
     errs += _cross_check(data)
+    errs += _v1_1_check(data)
     if errs:
         raise ScenarioError(errs)
     schools = tuple(sc["schools"])
@@ -587,4 +884,6 @@ def load_scenario(data) -> Scenario:
         support_requests=tuple(sc["support"]["requests"]),
         providers=tuple(sc["support"]["providers"]),
         previous=tuple(sc["previous"]),
+        group_history=tuple(sc["group_history"]),
+        version=sc["version"],
     )

@@ -3,7 +3,9 @@
 - docs/api.md against the OpenAPI document the app generates from its schemas, both ways:
   every endpoint the doc requires exists, and every operation under /api/v1 is named in the doc;
 - docs/scenario.md's JSON examples load with the solver's own marshmallow schemas, and name
-  every key those schemas accept (a new input field cannot land without its line in the doc).
+  every key those schemas accept (a new input field cannot land without its line in the doc);
+- docs/scenario-v1.1.md's worked example is a valid v1.1 scenario, its plan passes the checker
+  against it, and the two docs together name every key (v1's in scenario.md, v1.1's in either).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 from marshmallow import Schema, fields
 
 from service import create_app
+from solver import check, solve
 from solver.plan import PlanSchema
 from solver.scenario import ScenarioSchema, load_scenario
 
@@ -98,14 +101,14 @@ def test_every_operation_is_in_the_doc(api_md, openapi):
 # --- scenario.md ---------------------------------------------------------------------------
 
 
-def json_examples() -> list[dict]:
-    text = (DOCS / "scenario.md").read_text(encoding="utf-8")
+def json_examples(doc: str = "scenario.md") -> list[dict]:
+    text = (DOCS / doc).read_text(encoding="utf-8")
     return [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", text, re.S | re.M)]
 
 
-def example(kind: str) -> dict:
-    found = [e for e in json_examples() if ("cycle" if kind == "scenario" else "status") in e]
-    assert len(found) == 1, f"docs/scenario.md should have one {kind} example, has {len(found)}"
+def example(kind: str, doc: str = "scenario.md") -> dict:
+    found = [e for e in json_examples(doc) if ("cycle" if kind == "scenario" else "status") in e]
+    assert len(found) == 1, f"docs/{doc} should have one {kind} example, has {len(found)}"
     return found[0]
 
 
@@ -114,7 +117,8 @@ def unnamed_keys(schema: Schema, data, path: str = "") -> list[str]:
     if isinstance(data, list):
         return sorted({k for item in data for k in unnamed_keys(schema, item, path + "[]")}) if data else []
     out = []
-    for name, field in schema.fields.items():
+    for attr, field in schema.fields.items():
+        name = field.data_key or attr  # the key in JSON
         where = f"{path}.{name}" if path else name
         if name not in data:
             out.append(where)
@@ -149,13 +153,42 @@ def test_the_plan_example_is_a_valid_plan():
 
 def test_the_doc_names_every_key_the_schemas_accept():
     # Shown in an example, or (when an example cannot show it: a conflict has a reviewer *or* a
-    # provider) named in the field notes.
-    text = (DOCS / "scenario.md").read_text(encoding="utf-8")
+    # provider) named in the field notes. v1.1's keys may be shown or named in its own doc.
+    text = (DOCS / "scenario.md").read_text(encoding="utf-8") + (DOCS / "scenario-v1.1.md").read_text(encoding="utf-8")
+    unshown_in_v1_1 = set(unnamed_keys(ScenarioSchema(), example("scenario", "scenario-v1.1.md"))) | {
+        "plan." + k for k in unnamed_keys(PlanSchema(), example("plan", "scenario-v1.1.md"))
+    }
     unshown = unnamed_keys(ScenarioSchema(), example("scenario")) + [
         "plan." + k for k in unnamed_keys(PlanSchema(), example("plan"))
     ]
+    unshown = [k for k in unshown if k in unshown_in_v1_1]
     cut = example("scenario")
     del cut["cycle"]["policy"]["max_travel_km"], cut["reviewers"][0]["unavailable"]
     assert {"cycle.policy.max_travel_km", "reviewers[].unavailable"} <= set(unnamed_keys(ScenarioSchema(), cut))
     missing = [k for k in unshown if f"`{k.rsplit('.', 1)[-1]}`" not in text]
     assert not missing, "keys the solver accepts that docs/scenario.md neither shows nor names:\n" + "\n".join(missing)
+
+
+# --- scenario-v1.1.md ----------------------------------------------------------------------------
+
+
+def test_the_v1_1_example_is_a_valid_scenario_and_its_plan_a_valid_plan():
+    scenario, plan = example("scenario", "scenario-v1.1.md"), example("plan", "scenario-v1.1.md")
+    loaded = load_scenario(scenario)
+    assert loaded.version == "1.1" and loaded.cycle.model == "groups"
+    assert PlanSchema().load(plan)["groups"] == plan["groups"]
+    assert check(scenario, plan) == []
+
+
+def test_the_v1_1_doc_names_the_loads_and_the_new_rules():
+    text = (DOCS / "scenario-v1.1.md").read_text(encoding="utf-8")
+    for rule in ("10. **Groups**", "11. **Rotation**", "12. **Follow-ups.**", "13. **Load.**"):
+        assert rule in text
+
+
+def test_the_v1_1_example_solves_to_the_plan_shown():
+    scenario, shown = example("scenario", "scenario-v1.1.md"), example("plan", "scenario-v1.1.md")
+    plan = solve(scenario, time_limit=10, workers=1)
+    assert plan["status"] == shown["status"] == "OPTIMAL"
+    assert round(plan["objective"], 2) == round(shown["objective"], 2)
+    assert plan["groups"] == shown["groups"] and plan["unstaffed"] == shown["unstaffed"]

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 # Imported for what importing them does: each adds its routes to `bp` (signin its CLI commands).
-from . import cycle_form, plan_changes, pool, signin, ui, views  # noqa: F401
+from . import cycle_form, fairness, plan_changes, pool, signin, ui, views  # noqa: F401
 from .blueprint import bp
 
 csrf = CSRFProtect()

@@ -35,6 +35,17 @@ DEFAULTS = {
     "no_repeat_cycles": "2",
     "req-count": "2",
     "prov-count": "2",
+    "model": "teams",
+    "group_min": "3",
+    "group_max": "3",
+    "avoid_rounds": "2",
+    "facilitator": "none",
+    "visit_lengths": "fixed",
+    "follow_up": "no",
+    "follow_up_days": "1",
+    "follow_up_min_weeks": "2",
+    "follow_up_max_weeks": "6",
+    "load_cycles": "3",
 }
 
 
@@ -83,8 +94,19 @@ def _form_page(user, form: MultiDict, errors: dict[str, str] | None = None) -> s
         "pool": "pool-problems",
         "lead-required": "lead-required",
     }
-    for key in ("same-cluster", "same-trust", "reciprocal", "phase-match", "support-conflict"):
+    for key in (
+        "same-cluster",
+        "same-trust",
+        "reciprocal",
+        "phase-match",
+        "support-conflict",
+        "model",
+        "facilitator",
+        "visit-lengths",
+        "follow-up",
+    ):
         anchors[key] = key
+    anchors["facilitators"] = "facilitators-fieldset"
     return render_template(
         "pages/cycle_form.html",
         title="Create a cycle",
@@ -100,6 +122,7 @@ def _form_page(user, form: MultiDict, errors: dict[str, str] | None = None) -> s
         phases=[p for p in PHASES if p in set(pool.phases(user.la_id))],
         req_count=_count(form, "req-count"),
         prov_count=_count(form, "prov-count"),
+        facilitator_choices=[r for r in pool.list_reviewers(user.la_id) if r.school_id is None],
         slug=_slug,
     )
 

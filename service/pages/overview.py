@@ -173,6 +173,17 @@ def cycle_overview(cycle: Cycle, number: int | None = None) -> dict:
                 }
                 for u in plan.get("unstaffed", [])
             ],
+            "groups": [
+                {"id": g["id"], "schools": [_school(schools, u) for u in g["schools"]]} for g in plan.get("groups", [])
+            ],
+            "follow_ups": [
+                {
+                    "school": _school(schools, f["school_urn"]),
+                    "date": f["date"],
+                    "lead": _team(reviewers, [{"reviewer": f["lead"], "role": "lead"}])[0],
+                }
+                for f in plan.get("follow_ups", [])
+            ],
             "support": _support(cycle, plan, schools),
             "warnings": plan.get("warnings", []),
             "bars": budget_bars(scenario, plan),

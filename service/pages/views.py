@@ -18,6 +18,7 @@ from ..conditional import respond
 from ..errors import DomainError, InvalidInput
 from ..errors import NotFound as DomainNotFound
 from ..extensions import db
+from ..school_groups import groups_for_school
 from ..solves import cancel_solve, start_solve
 from ..visits import calendar_for, etag, visits_for_school
 from . import overview, signin
@@ -166,6 +167,7 @@ def school(user):
         "pages/school.html",
         title=user.school.name or user.school.urn,
         school=user.school,
+        groups=groups_for_school(user, visits),
         hosting=[v for v in visits if v["kind"] == "hosting"],
         reviewing=[v for v in visits if v["kind"] == "reviewing"],
         reviewers=declarations.my_reviewers(user),

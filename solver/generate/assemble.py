@@ -7,6 +7,7 @@ import random
 from ..scenario import DEFAULT_WEIGHTS
 from .england import DEFAULT_POLICY
 from .geography import add_schools, add_towns
+from .groups import as_groups
 from .la import LA
 from .people import add_reviewers
 from .term import add_calendar
@@ -14,9 +15,19 @@ from .work import add_conflicts, add_history, add_reviews, add_support, size_bud
 
 
 def generate(
-    schools: int, seed: int = 0, *, year: int = 2026, review_share: float = 0.33, support_requests: int | None = None
+    schools: int,
+    seed: int = 0,
+    *,
+    year: int = 2026,
+    review_share: float = 0.33,
+    support_requests: int | None = None,
+    model: str = "teams",
+    group_sizes: tuple[int, int] = (3, 3),
 ) -> dict:
-    """A scenario v1 dict for an invented LA of `schools` schools; same arguments, same dict."""
+    """A scenario v1 dict for an invented LA of `schools` schools; same arguments, same dict.
+
+    `model="groups"` makes it a v1.1 groups cycle of the same LA (`groups.as_groups`), in
+    groups of `group_sizes` (min, max) schools."""
     if not isinstance(schools, int) or schools < 1:
         raise ValueError("schools must be a positive integer")
     if not 0 < review_share <= 1:
@@ -25,8 +36,22 @@ def generate(
         raise ValueError("support_requests must be >= 0")
     # Seeding with a string mixes every argument into the stream, so LAs of 140 and 141
     # schools under one seed are independent draws, not prefixes of each other.
+    if model not in ("teams", "groups"):
+        raise ValueError("model must be teams or groups")
+    lo, hi = group_sizes
+    if not 2 <= lo <= hi <= 6:
+        raise ValueError("group sizes must be 2 <= min <= max <= 6")
     rng = random.Random(f"peer-review-la:{schools}:{seed}:{year}")  # nosec B311 # test data from a seed, not secrets
-    return build(LA(schools, rng, year, review_share, support_requests))
+    scenario = build(LA(schools, rng, year, review_share, support_requests))
+    if model == "groups":
+        # A stream of its own: the v1 cycle above is drawn exactly as without it.
+        return as_groups(
+            scenario,
+            random.Random(f"peer-review-groups:{schools}:{seed}:{year}"),  # nosec B311 # test data from a seed
+            min_size=lo,
+            max_size=hi,
+        )
+    return scenario
 
 
 def build(la: LA) -> dict:

@@ -38,3 +38,20 @@ def test_posted_scenario_comes_back_the_same(admin, schools, seed):
     for reviewer in admin.get("/api/v1/reviewers").json:
         admin.delete(f"/api/v1/reviewers/{reviewer['id']}")
     assert canonical(back) == canonical(scenario)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(schools=st.integers(min_value=6, max_value=40), seed=st.integers(min_value=0, max_value=10**6))
+def test_a_posted_groups_scenario_comes_back_the_same(admin, schools, seed):
+    """v1.1: the model, its settings, the reviews' own fields and the groups of earlier rounds."""
+    scenario = generate(schools, seed=seed, model="groups")
+    response = admin.post("/api/v1/cycles", json=scenario)
+    assert response.status_code == 201, response.json
+    back = admin.get(f"/api/v1/cycles/{response.json['id']}/scenario").json
+    admin.delete(f"/api/v1/cycles/{response.json['id']}")
+    for school in admin.get("/api/v1/schools").json:
+        admin.delete(f"/api/v1/schools/{school['urn']}")
+    for reviewer in admin.get("/api/v1/reviewers").json:
+        admin.delete(f"/api/v1/reviewers/{reviewer['id']}")
+    assert back["version"] == "1.1" and back["cycle"]["model"] == "groups"
+    assert canonical(back) == canonical(scenario)

@@ -133,6 +133,58 @@ def _stability(make):
     return sc, plan_of(sc, [visit("S1", ["r4", "r5"])])
 
 
+# --- v1.1: a trio of S1, S2, S3 in the groups model (three weeks, each head makes two visits) -----
+
+MON, TUE, WED = "2026-09-07", "2026-09-08", "2026-09-09"
+
+
+def trio_scenario(make, **cycle) -> dict:
+    sc = make(reviews=("S1", "S2", "S3"), **cycle)
+    sc["version"] = "1.1"
+    sc["cycle"]["window"] = {"start": MON, "end": "2026-09-25"}
+    sc["cycle"]["model"] = "groups"
+    sc["cycle"]["policy"] = {"reciprocal": "allow"}
+    for r in sc["reviewers"]:
+        r["max_reviews"] = 2
+    return sc
+
+
+def trio_plan(sc: dict, visits: list[dict] | None = None, follow_ups: list[dict] = ()) -> dict:
+    """The trio's plan: S1 visited by r2 and r3 on Monday, S2 by r1 and r3 on Tuesday, S3 by
+    r1 and r2 on Wednesday (the first of each team leads), priced by the formula."""
+    if visits is None:
+        visits = [visit("S1", ["r2", "r3"], MON), visit("S2", ["r1", "r3"], TUE), visit("S3", ["r1", "r2"], WED)]
+    plan = plan_of(sc, visits)
+    plan.update(
+        {"version": "1.1", "groups": [{"id": "G1", "schools": ["S1", "S2", "S3"]}], "follow_ups": list(follow_ups)}
+    )
+    return price_plan(load_scenario(sc), plan)
+
+
+def _groups(make):
+    sc = trio_scenario(make)
+    visits = [visit("S1", ["r2"], MON), visit("S2", ["r1", "r3"], TUE), visit("S3", ["r1", "r2"], WED)]
+    return sc, trio_plan(sc, visits)
+
+
+def _rotation(make):
+    sc = trio_scenario(make)
+    sc["group_history"] = [{"schools": ["S1", "S2", "S6"], "cycles_ago": 1, "name": "2025-26"}]
+    return sc, trio_plan(sc)
+
+
+def _follow_up(make):
+    sc = trio_scenario(make, follow_up={"days": 1, "min_weeks": 1, "max_weeks": 2})
+    sc["reviews"][0]["follow_up"] = True
+    return sc, trio_plan(sc)
+
+
+def _load(make):
+    sc = trio_scenario(make, load={"cycles": 3, "max_total": 2})
+    sc["history"] = [{"reviewer": "r3", "school_urn": "S5", "cycles_ago": 1}]
+    return sc, trio_plan(sc)
+
+
 EXPECTED = {
     "days": (
         _days,
@@ -196,6 +248,34 @@ EXPECTED = {
         ("r4", "r5"),
         "2026-09-10",
         "rule 9 (stability): locked visit to S1 was changed",
+    ),
+    "groups": (
+        _groups,
+        "reviews[0].team",
+        (),
+        None,
+        f"reviews[0] (S1 on {MON}): rule 10 (groups): no reviewer from S3 of its group",
+    ),
+    "rotation": (
+        _rotation,
+        "groups[0]",
+        (),
+        None,
+        "groups[0] (G1): rule 11 (rotation): S1 and S2 were grouped together in 2025-26",
+    ),
+    "follow_up": (
+        _follow_up,
+        "reviews[0]",
+        ("r2",),
+        None,
+        f"reviews[0] (S1 on {MON}): rule 12 (follow_up): the review asks for a follow-up and the plan has none",
+    ),
+    "load": (
+        _load,
+        "reviews[1].team[1]",
+        ("r3",),
+        None,
+        "rule 13 (load): r3 would have 1 reviews in the last 3 cycles and more than 1 this cycle; max_total is 2",
     ),
 }
 
@@ -304,3 +384,62 @@ def test_cli_check_json_lists_the_problems(make, tmp_path):
     assert json.loads(r.stdout) == [
         {"rule": "conflicts", "path": path, "who": list(who), "date": date, "message": message}
     ]
+
+
+# --- v1.1: the groups checks in more detail ---------------------------------------------------------
+
+
+def test_the_trio_plan_is_valid(make):
+    sc = trio_scenario(make)
+    assert check_problems(sc, trio_plan(sc)) == []
+
+
+def test_a_trio_visit_on_a_day_shared_with_another_of_its_visits_is_rule_4(make):
+    sc = trio_scenario(make)
+    visits = [visit("S1", ["r2", "r3"], MON), visit("S2", ["r1", "r3"], MON), visit("S3", ["r1", "r2"], WED)]
+    rules = {p.rule for p in check_problems(sc, trio_plan(sc, visits))}
+    assert rules == {"availability"}
+
+
+def test_a_school_in_no_group_with_a_visit_and_a_group_school_without_one(make):
+    sc = trio_scenario(make)
+    plan = trio_plan(sc)
+    plan["groups"] = [{"id": "G1", "schools": ["S1", "S2"]}]
+    messages = [p.message for p in check_problems(sc, plan)]
+    assert "groups[0] (G1): rule 10 (groups): 2 schools; a group has 3" in messages
+    assert f"reviews[2] (S3 on {WED}): rule 10 (groups): school S3 is visited but is in no group" in messages
+
+
+def test_a_facilitator_must_lead_where_the_cycle_requires_one(make):
+    sc = trio_scenario(make)
+    sc["reviewers"].append({"id": "f1", "role": "facilitator", "lead_accredited": True, "max_reviews": 3})
+    sc["cycle"]["groups"] = {"facilitator": "required", "facilitators": ["f1"]}
+    plan = trio_plan(sc)
+    problems = check_problems(sc, plan)
+    assert {p.path for p in problems} == {"reviews[0].team", "reviews[1].team", "reviews[2].team"}
+    assert all("no facilitator; the cycle has one lead every review" in p.message for p in problems)
+    led = [
+        visit("S1", ["f1", "r2", "r3"], MON),
+        visit("S2", ["f1", "r1", "r3"], TUE),
+        visit("S3", ["f1", "r1", "r2"], WED),
+    ]
+    assert check_problems(sc, trio_plan(sc, led)) == []
+
+
+def test_a_follow_up_by_another_lead_or_too_soon_is_rule_12(make):
+    sc = trio_scenario(make, follow_up={"days": 1, "min_weeks": 1, "max_weeks": 2})
+    sc["reviews"][0]["follow_up"] = True
+    good = {"school_urn": "S1", "date": "2026-09-14", "days": ["2026-09-14"], "lead": "r2"}
+    assert check_problems(sc, trio_plan(sc, follow_ups=[good])) == []
+    wrong = dict(good, lead="r3", date="2026-09-10", days=["2026-09-10"])
+    messages = [p.message for p in check_problems(sc, trio_plan(sc, follow_ups=[wrong]))]
+    assert "follow_ups[0] (S1 on 2026-09-10): rule 12 (follow_up): led by r3, but r2 leads the visit" in messages
+    assert any("2026-09-10 is not 1 to 2 weeks after the visit on 2026-09-07" in m for m in messages)
+
+
+def test_the_spread_of_loads_names_the_highest_and_lowest(make):
+    sc = trio_scenario(make, load={"cycles": 3, "max_spread": 0})
+    sc["history"] = [{"reviewer": "r1", "school_urn": "S5", "cycles_ago": 2}]
+    (p,) = check_problems(sc, trio_plan(sc))
+    assert p.rule == "load" and p.who == ("r1", "r2")
+    assert "spread from 2 (r2) to 3 (r1); max_spread is 0" in p.message
