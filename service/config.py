@@ -34,8 +34,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_SIGN_IN_ACCOUNT": env("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),
         "RATELIMIT_SIGN_IN_ADDRESS": env("RATELIMIT_SIGN_IN_ADDRESS", "30 per 15 minutes"),
         "RATELIMIT_SIGN_IN_LINK": env("RATELIMIT_SIGN_IN_LINK", "20 per 15 minutes"),
-        "RATELIMIT_BAD_TOKEN": env("RATELIMIT_BAD_TOKEN", "30 per minute"),
-        "RATELIMIT_TOKEN_USE": env("RATELIMIT_TOKEN_USE", "3000 per minute"),
+        "RATELIMIT_API_ADDRESS": env("RATELIMIT_API_ADDRESS", "30 per minute"),  # wrong API tokens
+        "RATELIMIT_FEED_ADDRESS": env("RATELIMIT_FEED_ADDRESS", "30 per minute"),  # unknown calendar feeds
+        "RATELIMIT_API_ACCOUNT": env("RATELIMIT_API_ACCOUNT", "3000 per minute"),  # any use of one token
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "peer-review-limits"),
         # Load balancers in front of the web role that set X-Forwarded-For (0: clients connect directly).
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),

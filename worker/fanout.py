@@ -75,6 +75,7 @@ class RqParts:
         self.report: list[dict] = []  # where each part ran, and how long it took
 
     def __call__(self, specs: list[dict], time_limit: float) -> list[dict | None]:
+        deadline = time.monotonic() + time_limit + GRACE_S
         jobs = [
             self.queue.enqueue_call(
                 solve_part_job,
@@ -91,7 +92,7 @@ class RqParts:
         try:
             here = solve_part(self.scenario, specs[0], time_limit, self.stop)
             here["pid"] = os.getpid()
-            results: list[dict | None] = [here, *self._collect(jobs, time.monotonic() + time_limit + GRACE_S)]
+            results: list[dict | None] = [here, *self._collect(jobs, deadline)]
         finally:
             watch.set()
         self.report = [

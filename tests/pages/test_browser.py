@@ -168,7 +168,7 @@ def test_officer_starts_a_solve_and_the_page_follows_it(page, server, app, cycle
 
 def test_sign_out_ends_the_session(page, server, app):
     sign_in(page, server, app, HEAD_EMAIL)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="You have signed out.")).to_be_visible()
     page.goto(server + "/school")
     assert page.url.startswith(server + "/sign-in")

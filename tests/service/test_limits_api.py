@@ -31,6 +31,14 @@ def test_guessing_tokens_is_limited_per_address_and_then_even_a_good_token_waits
     assert guesser.get("/api/openapi.json").status_code == 200
 
 
+def test_requests_without_a_token_guess_nothing_and_are_not_counted(app, backend):
+    token = make_user(app, "officer@trafford.example", "la_admin", "358")
+    client = from_address(app, "203.0.113.10")
+    for _ in range(60):
+        assert_error(client.get("/api/v1/cycles"), 401)
+    assert client.as_(token).get("/api/v1/cycles").status_code == 200
+
+
 def test_counters_live_in_redis_when_redis_url_is_set(app, backend):
     from limits.storage import MemoryStorage, RedisStorage
 
@@ -52,7 +60,7 @@ def capped(backend, app):
     """The same backend with each token capped at five requests a minute."""
     from service import create_app
 
-    capped = create_app(backend["config"] | {"TESTING": True, "RATELIMIT_TOKEN_USE": "5 per minute"})
+    capped = create_app(backend["config"] | {"TESTING": True, "RATELIMIT_API_ACCOUNT": "5 per minute"})
     yield capped
     empty_tables(capped)
 

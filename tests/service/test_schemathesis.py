@@ -121,10 +121,13 @@ HEAD_OPERATIONS = r"^/api/v1/(me|me/visits(\.ics)?|reviewers(/[^/]+)?(/unavailab
 
 
 @pytest.mark.parametrize("role", ["officer", "head"])
-def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(served, role, tmp_path):
+def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(served, backend, role, tmp_path):
     whole = ["--exclude-path", TOKEN_PATH]
     if role == "officer":
-        runs = [["--phases", "examples,coverage,fuzzing,stateful", *whole]]
+        # PostgreSQL differs from SQLite in what its columns hold (integer ranges, lengths): the
+        # coverage phase's boundary values find that; random fuzzing adds nothing there but time.
+        phases = "examples,coverage,fuzzing,stateful" if backend["name"] == "sqlite" else "examples,coverage,stateful"
+        runs = [["--phases", phases, *whole]]
     else:
         runs = [
             ["--phases", "examples,fuzzing,stateful", *whole],

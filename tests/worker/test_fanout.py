@@ -135,3 +135,20 @@ def test_cancelling_the_solve_stops_its_parts(redis_url, queue_name, rq_workers)
     assert check(scenario, plan) == []
     registry = FinishedJobRegistry(queue_name, connection=connection)
     assert len(registry.get_job_ids()) == 1
+
+
+def test_a_part_no_worker_takes_is_cancelled_and_the_plan_still_comes(redis_url, queue_name, monkeypatch):
+    # Nobody listens on the queue: the part job waits, is cancelled after its time and the
+    # grace, its part falls back to its greedy teams, and the whole model finishes the plan.
+    monkeypatch.setattr(fanout, "GRACE_S", 1.0)
+    connection = Redis.from_url(redis_url)
+    scenario = generate(140, 1)
+    runner = fanout.RqParts(connection, queue_name, scenario, None)
+    started = time.monotonic()
+    plan = solve(copy.deepcopy(scenario), time_limit=8, workers=1, seed=0, parts=2, run_parts=runner)
+    assert time.monotonic() - started < 20
+    assert plan["solver"]["parts"] == 2
+    assert runner.report[1] == {"part": 1, "answer": None}
+    assert check(scenario, plan) == []
+    assert plan["bound"] <= OPTIMUM_140_1 <= plan["objective"] + 1e-6
+    assert Queue(queue_name, connection=connection).get_job_ids() == []  # cancelled: no longer queued
