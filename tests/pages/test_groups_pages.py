@@ -127,6 +127,7 @@ def test_a_trio_round_then_the_next_with_new_groups(app):
     # The cycle page lists the groups; the headteacher sees theirs.
     page = client.get(f"/cycles/{first}").data.decode()
     assert "Groups (3)" in page and "Follow-ups" in page
+    assert client.get(f"/cycles/{first}/unstaffed").status_code == 200
     head, _ = signed_in_client(app, triosite.head_email(triosite.HEAD_URN))
     html = head.get("/school").data.decode()
     mine = next(g for g in plan["groups"] if triosite.HEAD_URN in g["schools"])
