@@ -20,6 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--support-requests", type=int, default=None, help="number of support requests (default about 8%% of schools)"
     )
+    parser.add_argument(
+        "--model",
+        choices=("teams", "groups"),
+        default="teams",
+        help="teams (scenario v1, the default) or groups (a v1.1 cycle of trios or quads with three rounds behind it)",
+    )
+    parser.add_argument(
+        "--group-sizes", default="3-3", help="for --model groups: MIN-MAX schools a group (default 3-3)"
+    )
     parser.add_argument("--out", default=None, help="write the JSON here instead of stdout")
     parser.add_argument("--indent", type=int, default=2, help="JSON indentation; 0 for one compact line (default 2)")
 
@@ -27,12 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate from parsed arguments and write the JSON; the body of the CLI command."""
     try:
+        lo, _, hi = args.group_sizes.partition("-")
+        if not (lo.isdigit() and (hi or lo).isdigit()):
+            raise ValueError(f"--group-sizes must be MIN-MAX, for example 3-4 (not {args.group_sizes!r})")
         scenario = generate(
             args.schools,
             args.seed,
             year=args.year,
             review_share=args.review_share,
             support_requests=args.support_requests,
+            model=args.model,
+            group_sizes=(int(lo), int(hi or lo)),
         )
     except ValueError as exc:
         print(f"generate: {exc}", file=sys.stderr)

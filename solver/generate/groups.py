@@ -101,7 +101,10 @@ def as_groups(scenario: dict, rng: random.Random, *, min_size: int = 3, max_size
     sc["version"] = "1.1"
     sc["cycle"].update(
         {
-            "name": sc["cycle"]["name"].replace("school peer review", f"peer review in groups of {min_size}"),
+            "name": sc["cycle"]["name"].replace(
+                "school peer review",
+                f"peer review in groups of {min_size}" + (f"-{max_size}" if max_size > min_size else ""),
+            ),
             "backfill_budget": None,
             "cluster_budgets": {},
             "support_budget": None,
