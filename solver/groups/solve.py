@@ -143,7 +143,8 @@ def _choose(
     chosen, leads = greedy_groups(inst, cols, lp.solution or None)
     first = _favoured(lp, chosen, len(cols), FIRST_LOOK)
     until_quick = time.monotonic() + 0.3 * (until - time.monotonic())
-    quick = _search(inst, cols, first, lp.cuts, chosen, leads, until_quick, settings)
+    whole = len(first) == len(cols)
+    quick = _search(inst, cols, first, lp.cuts, chosen, leads, until_quick, settings, _reported(lp, whole))
     if quick.value is None:
         quick = _Answer(chosen, leads, None, None, False)
     if len(first) < len(cols):
@@ -156,10 +157,26 @@ def _choose(
         if not exact:
             keep = _favoured(lp, quick.chosen, len(cols), MOST_SEARCHED)
     choice = _Choice(keep, exact, quick.value, [])
-    final = _search(inst, cols, keep, lp.cuts, quick.chosen, quick.leads, until, settings)
+    cap = quick.value if len(keep) < len(cols) else None
+    final = _search(inst, cols, keep, lp.cuts, quick.chosen, quick.leads, until, settings, _reported(lp, exact, cap))
     if final.value is None or (quick.value is not None and final.value > quick.value):
         return quick, choice
     return choice.bound(final, len(cols)), choice
+
+
+def _reported(lp: LpBound, valid: bool, cap: float | None = None) -> Callable[[float], float | None]:
+    """What a search's progress reports as the cycle's bound, given its model's: the LP's, and
+    the model's only where it bounds the cycle (every column, or every column that could beat
+    the quick plan, whose value then caps it)."""
+
+    def bound(model: float) -> float | None:
+        if not valid:
+            return lp.value
+        if cap is not None:
+            model = min(model, cap)
+        return model if lp.value is None else max(model, lp.value)
+
+    return bound
 
 
 def _favoured(lp: LpBound, chosen: list[int], n: int, most: int, among: list[int] | None = None) -> list[int]:
@@ -181,6 +198,7 @@ def _search(
     leads: dict[str, str],
     until: float,
     settings: _Settings,
+    reported: Callable[[float], float | None] = lambda model: None,
     forbidden: Sequence[tuple[list[int], dict[str, str]]] = (),
 ) -> _Answer:
     """One CP-SAT search of the model on these columns (indices into `cols`)."""
@@ -202,7 +220,7 @@ def _search(
     p.cp_model_presolve = False
     if settings.gap_limit is not None:
         p.relative_gap_limit = settings.gap_limit
-    progress = _Progress(settings.on_progress, settings.started)
+    progress = _Progress(settings.on_progress, settings.started, reported)
     if settings.on_progress:
         solver.best_bound_callback = progress.on_bound
     done = _watch(settings.stop, solver)
@@ -244,7 +262,9 @@ def _repair(
     lost = {h for i in dated.undated for h in cols[i].schools}
     chosen = [i for i in answer.chosen if not set(cols[i].schools) & lost]
     leads = {h: k for h, k in answer.leads.items() if h not in lost}
-    again = _search(inst, cols, choice.keep, lp.cuts, chosen, leads, until, settings, choice.nogoods)
+    cap = choice.quick_value if len(choice.keep) < len(cols) else None
+    reported = _reported(lp, choice.exact, cap)
+    again = _search(inst, cols, choice.keep, lp.cuts, chosen, leads, until, settings, reported, choice.nogoods)
     if again.value is None:
         return answer
     return choice.bound(again, len(cols))
@@ -283,16 +303,20 @@ def _watch(stop: threading.Event | None, solver: cp_model.CpSolver) -> threading
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_progress: ProgressFn | None, started: float):
+    """Reports the search's plan and the cycle's bound (`reported`: never a bound of fewer
+    columns than the cycle's)."""
+
+    def __init__(self, on_progress: ProgressFn | None, started: float, reported: Callable[[float], float | None]):
         super().__init__()
-        self.on_progress, self.started = on_progress, started
+        self.on_progress, self.started, self.reported = on_progress, started, reported
         self.best: float | None = None
 
     def on_solution_callback(self) -> None:
         self.best = self.objective_value / SCALE
         if self.on_progress:
-            self.on_progress(self.best, self.best_objective_bound / SCALE, time.monotonic() - self.started)
+            bound = self.reported(self.best_objective_bound / SCALE)
+            self.on_progress(self.best, bound, time.monotonic() - self.started)
 
     def on_bound(self, bound: float) -> None:
         if self.on_progress:
-            self.on_progress(self.best, bound / SCALE, time.monotonic() - self.started)
+            self.on_progress(self.best, self.reported(bound / SCALE), time.monotonic() - self.started)

@@ -227,3 +227,13 @@ def test_a_generated_la_of_100_schools_in_trios():
     recent = pairs_of(g["schools"] for g in sc["group_history"] if g["cycles_ago"] <= 2)
     assert not pairs_of(g["schools"] for g in plan["groups"]) & recent
     assert plan["bound"] is not None and plan["objective"] - plan["bound"] <= 0.01 * plan["objective"]
+
+
+def test_progress_reports_only_bounds_of_the_whole_cycle():
+    sc = generate(100, 3, model="groups")
+    seen = []
+    plan = solve(sc, time_limit=20, workers=2, on_progress=lambda obj, bound, t: seen.append((obj, bound)))
+    assert seen and plan["bound"] is not None
+    bounds = [b for _, b in seen if b is not None]
+    # Every bound reported holds for the cycle: none above the plan's own objective.
+    assert bounds and max(bounds) <= plan["objective"] + 0.01
