@@ -198,6 +198,17 @@ def _fixed_visits(inst: GroupInstance) -> None:
         host.starts = 1 << index
         homes = {home for m in pv.team if (home := sc.reviewer_by_id[m.reviewer].school_urn) is not None}
         inst.forced[urn] = frozenset(homes | {urn})
+        # Rules 1, 2, 4 and 5 on the visit alone: a frozen one stands with a warning, a locked
+        # one that breaks a rule cannot (as in the teams model).
+        members = [sc.reviewer_by_id[m.reviewer] for m in pv.team]
+        days = rules.occupied_days(urn, pv.date)
+        breaches = rules.visit_breaches(
+            host.review, sc.school_by_urn[urn], pv.date, days, [m.role for m in pv.team], members
+        )
+        if kind == "frozen":
+            inst.warnings += [(urn, f"frozen visit on {pv.date} kept: {b}") for b in breaches]
+        else:
+            inst.infeasible += [(urn, f"locked visit on {pv.date} breaks {b}") for b in breaches]
 
 
 def _seats_and_partners(inst: GroupInstance) -> None:

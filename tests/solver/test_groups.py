@@ -237,3 +237,26 @@ def test_progress_reports_only_bounds_of_the_whole_cycle():
     bounds = [b for _, b in seen if b is not None]
     # Every bound reported holds for the cycle: none above the plan's own objective.
     assert bounds and max(bounds) <= plan["objective"] + 0.01
+
+
+def test_a_frozen_visit_stands_with_a_warning_and_a_locked_one_cannot_break_a_rule(make, solved):
+    sc = groups_cycle(make)
+    first = solved(sc)
+    sc["previous"] = [{k: v[k] for k in ("school_urn", "date", "team")} for v in first["reviews"]]
+    earliest = min(first["reviews"], key=lambda v: (v["date"], v["school_urn"]))
+    lead = earliest["team"][0]["reviewer"]
+    next(r for r in sc["reviewers"] if r["id"] == lead)["unavailable"] = [earliest["date"]]
+    sc["cycle"]["freeze_before"] = (dt.date.fromisoformat(earliest["date"]) + dt.timedelta(days=1)).isoformat()
+    frozen = solved(sc)  # the checker passes it: the frozen visit is kept and warned of
+    assert frozen["warnings"] == [
+        {
+            "school_urn": earliest["school_urn"],
+            "message": f"frozen visit on {earliest['date']} kept: rule 4 (availability): {lead} is unavailable on {earliest['date']}",
+        }
+    ]
+    sc["cycle"]["freeze_before"] = None
+    for pv in sc["previous"]:
+        pv["locked"] = pv["school_urn"] == earliest["school_urn"]
+    locked = solve(copy.deepcopy(sc), time_limit=5, workers=1)
+    assert locked["status"] == "INFEASIBLE"
+    assert f"locked visit on {earliest['date']} breaks rule 4 (availability)" in locked["warnings"][0]["message"]
