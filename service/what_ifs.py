@@ -192,6 +192,10 @@ def suggest(cycle: Cycle, version: PlanVersion) -> dict:
         return out
     scenario = build_scenario(cycle)
     sc = load_scenario(scenario)
+    if sc.groups_model:
+        # The suggestions read the teams model's eligible pairs; a school left out of the
+        # groups has its reasons, and the officer's own what-ifs still run.
+        return out
     inst = build_instance(sc)
     c = sc.cycle
     costs = plan.get("costs") or {}

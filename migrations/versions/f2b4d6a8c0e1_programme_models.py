@@ -47,11 +47,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_group_history_cycle_id'))
     op.drop_table('group_history')
 
-    with op.batch_alter_table('reviews', schema=None) as batch_op:
-        batch_op.drop_column('follow_up')
-        batch_op.drop_column('offered_dates')
-        batch_op.drop_column('visit_days')
-
-    with op.batch_alter_table('cycles', schema=None) as batch_op:
-        batch_op.drop_column('programme')
-        batch_op.drop_column('scenario_version')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite has it since 3.35), not batch mode: on SQLite a
+    # batch copies and drops the table, and dropping `cycles` would cascade to its plans.
+    for table, column in (('reviews', 'follow_up'), ('reviews', 'offered_dates'), ('reviews', 'visit_days'),
+                          ('cycles', 'programme'), ('cycles', 'scenario_version')):
+        op.drop_column(table, column)

@@ -127,6 +127,20 @@ def test_a_trio_round_then_the_next_with_new_groups(app):
     # The cycle page lists the groups; the headteacher sees theirs.
     page = client.get(f"/cycles/{first}").data.decode()
     assert "Groups (3)" in page and "Follow-ups" in page
+    assert client.get(f"/cycles/{first}/unstaffed").status_code == 200
+    # A second solve of the round (a proposal beside the published plan): its page compares them.
+    with app.app_context():
+        from service.extensions import db
+        from service.models import Cycle, Solve
+        from service.solves import start_solve
+
+        solve_id = start_solve(db.session.get(Cycle, first), time_limit_s=5).id
+        deadline = time.monotonic() + 60
+        while db.session.get(Solve, solve_id).status in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            db.session.expire_all()
+    proposal = client.get(f"/cycles/{first}?version=2")
+    assert proposal.status_code == 200 and "Version 2" in proposal.data.decode()
     head, _ = signed_in_client(app, triosite.head_email(triosite.HEAD_URN))
     html = head.get("/school").data.decode()
     mine = next(g for g in plan["groups"] if triosite.HEAD_URN in g["schools"])
