@@ -80,6 +80,7 @@ def apply(
     plan["status"] = "FEASIBLE"
     plan["bound"] = None
     plan["solver"] = {"edited_by_hand": True}
+    _unprove(plan["unstaffed"])
 
     # The scenario as it will be once this change is accepted: its own visit pinned.
     old_pin = db.session.scalar(db.select(HandPin).where(HandPin.review_id == review.id))
@@ -194,3 +195,18 @@ def refusal(found: list[dict], schools: dict, reviewers: dict) -> InvalidInput:
         errors,
         problems=described,
     )
+
+
+# The solver's one proof that outlives a hand change: no team can keep the rules at all. Its
+# others (an optimal plan, a bound at least the plan's cost) were about the plan it made.
+_STILL_PROVEN = "proven: no team can keep the rules"
+
+
+def _unprove(unstaffed: list[dict]) -> None:
+    for entry in unstaffed:
+        reasons = entry["reasons"]
+        if entry.get("proven") and not any(r.startswith((_STILL_PROVEN, "the cycle is infeasible")) for r in reasons):
+            entry["proven"] = False
+            entry["reasons"] = [r for r in reasons if not r.startswith("proven:")] + [
+                "not proven: the plan was changed by hand after the solver proved it"
+            ]

@@ -166,9 +166,11 @@ def test_a_chunked_body_is_cut_at_its_limit(app, admin):
 
 
 def test_file_uploads_have_a_larger_limit_of_their_own(app, admin):
-    six = b"URN,EstablishmentName\n" + b"1,School\n" * (6 * MiB // 9)
+    # Over the JSON limit, under the upload limit: read and refused for what it says (one row,
+    # a name of 6 MiB), not for its size.
+    six = b"URN,EstablishmentName\n100001," + b"x" * (6 * MiB) + b"\n"
     response = admin.post("/api/v1/schools/import", data={"file": (io.BytesIO(six), "schools.csv")})
-    assert response.status_code != 413, response.get_data(as_text=True)[:300]
+    assert response.status_code in (200, 201, 422), response.get_data(as_text=True)[:300]
     huge = six * 4  # 24 MiB
     body = assert_error(admin.post("/api/v1/schools/import", data={"file": (io.BytesIO(huge), "schools.csv")}), 413)
     assert body["message"] == "a file upload may be at most 20 MiB"

@@ -181,3 +181,26 @@ def test_hand_changes_authorisation(client, head, other_admin, cycle_id):
         assert api.post(f"/api/v1/cycles/{cycle_id}/hand-changes", json=change).status_code == code
         assert api.get(f"/api/v1/cycles/{cycle_id}/hand-changes/pins").status_code == code
         assert api.delete(f"/api/v1/cycles/{cycle_id}/hand-changes/pins/106288").status_code == code
+
+
+def test_a_hand_change_keeps_only_the_proofs_that_outlive_it():
+    # Unit-level: which of the solver's `proven` unstaffed entries still hold once a plan is edited.
+    from service.hand_changes import _unprove
+
+    unstaffed = [
+        {
+            "school_urn": "1",
+            "reasons": ["x", "proven: the plan is proven optimal, so no cheaper plan staffs this review"],
+            "proven": True,
+        },
+        {
+            "school_urn": "2",
+            "reasons": ["proven: no team can keep the rules for this review, whatever the rest"],
+            "proven": True,
+        },
+        {"school_urn": "3", "reasons": ["not proven: none was found in the time"], "proven": False},
+        {"school_urn": "4", "reasons": ["removed by hand by someone"]},
+    ]
+    _unprove(unstaffed)
+    assert [u.get("proven") for u in unstaffed] == [False, True, False, None]
+    assert unstaffed[0]["reasons"] == ["x", "not proven: the plan was changed by hand after the solver proved it"]

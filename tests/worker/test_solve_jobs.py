@@ -46,6 +46,10 @@ def test_enqueued_solve_runs_on_the_worker_and_stores_its_plan(app, admin, worke
     plan = admin.get(f"/api/v1/cycles/{cycle_id}/plan").json
     assert plan["status"] in ("OPTIMAL", "FEASIBLE") and plan["reviews"]
     job = Job.fetch(body["id"], connection=Redis.from_url(stack["env"]["REDIS_URL"]))
+    # The solve row says finished a moment before RQ stores the job's result: wait for it.
+    deadline = time.monotonic() + 10
+    while job.return_value(refresh=True) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert job.return_value() == 1
     assert job.meta["progress"]["objective"] == plan["objective"] or job.meta["progress"]["objective"] is not None
 
